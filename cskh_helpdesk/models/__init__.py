@@ -1,0 +1,6 @@
+from . import cskh_stage
+from . import cskh_tag
+from . import cskh_ticket_type
+from . import cskh_team
+from . import cskh_ticket
+from . import res_partner

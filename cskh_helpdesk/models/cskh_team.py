@@ -1,0 +1,188 @@
+import ast
+
+from odoo import api, fields, models
+
+
+class CskhTeam(models.Model):
+    _name = 'cskh.team'
+    _description = "Helpdesk Team"
+    _inherit = ['mail.alias.mixin', 'mail.thread', 'rating.parent.mixin']
+    _order = 'sequence, name, id'
+    _rating_satisfaction_days = 30
+    _check_company_auto = True
+
+    def _default_stage_ids(self):
+        return self.env['cskh.stage'].search([('team_ids', '=', False)]) or self.env.ref(
+            'cskh_helpdesk.stage_new', raise_if_not_found=False)
+
+    active = fields.Boolean(default=True)
+    name = fields.Char(required=True, translate=True, tracking=True)
+    description = fields.Html(translate=True)
+    sequence = fields.Integer(default=10)
+    color = fields.Integer("Color")
+    company_id = fields.Many2one(
+        'res.company', string="Company", required=True, index=True,
+        default=lambda self: self.env.company)
+    member_ids = fields.Many2many(
+        'res.users', 'cskh_team_member_rel', 'team_id', 'user_id', string="Members",
+        domain="[('share', '=', False), ('company_ids', 'in', company_id)]",
+        help="Agents of the team. Automatic assignment picks among them.")
+    leader_id = fields.Many2one(
+        'res.users', string="Team Leader", tracking=True, check_company=True,
+        domain="[('share', '=', False)]",
+        help="Receives escalations and low satisfaction scores.")
+    resource_calendar_id = fields.Many2one(
+        'resource.calendar', string="Working Hours", check_company=True,
+        compute='_compute_resource_calendar_id', store=True, readonly=False,
+        help="Working time used to count SLA deadlines and response times. "
+             "Public holidays of this calendar are excluded.")
+    assign_method = fields.Selection([
+        ('manual', "Manual"),
+        ('balanced', "Balanced (fewest open tickets)"),
+        ('round_robin', "Round robin"),
+    ], string="Assignment", required=True, default='manual',
+        help="How new tickets without an assignee are dispatched among the members.\n"
+             "Manual: nobody is assigned.\n"
+             "Balanced: the member with the fewest open tickets.\n"
+             "Round robin: members one after the other.")
+    last_assigned_user_id = fields.Many2one(
+        'res.users', readonly=True, copy=False, export_string_translation=False)
+    visibility = fields.Selection([
+        ('company', "All agents of the company"),
+        ('members', "Team members only"),
+    ], string="Visibility", required=True, default='company',
+        help="Who can see the tickets of this team. Managers always see every ticket.")
+    stage_ids = fields.Many2many(
+        'cskh.stage', 'cskh_stage_team_rel', 'team_id', 'stage_id', string="Stages",
+        default=_default_stage_ids)
+    use_sla = fields.Boolean("SLA Policies", default=True)
+    use_survey = fields.Boolean("Satisfaction Survey")
+    ack_template_id = fields.Many2one(
+        'mail.template', string="Acknowledgement Email",
+        domain=[('model', '=', 'cskh.ticket')],
+        help="Email sent to the customer when a ticket is created, with its number.")
+    ticket_ids = fields.One2many('cskh.ticket', 'team_id', string="Tickets")
+
+    open_ticket_count = fields.Integer("Open Tickets", compute='_compute_ticket_counts')
+    unassigned_ticket_count = fields.Integer("Unassigned Tickets", compute='_compute_ticket_counts')
+    urgent_ticket_count = fields.Integer("Urgent Tickets", compute='_compute_ticket_counts')
+    my_ticket_count = fields.Integer("My Tickets", compute='_compute_ticket_counts')
+
+    @api.depends('company_id')
+    def _compute_resource_calendar_id(self):
+        for team in self:
+            if team.resource_calendar_id.company_id != team.company_id:
+                team.resource_calendar_id = team.company_id.resource_calendar_id
+
+    @api.depends_context('uid')
+    def _compute_ticket_counts(self):
+        """Dashboard counters, in one grouped query whatever the number of teams."""
+        fields_by_key = {
+            'open': 'open_ticket_count', 'unassigned': 'unassigned_ticket_count',
+            'urgent': 'urgent_ticket_count', 'mine': 'my_ticket_count',
+        }
+        counts = {key: {} for key in fields_by_key}
+        groups = self.env['cskh.ticket']._read_group(
+            [('team_id', 'in', self.ids), ('is_closed', '=', False)],
+            ['team_id', 'user_id', 'priority'], ['__count'])
+        for team, user, priority, count in groups:
+            per_team = counts['open']
+            per_team[team.id] = per_team.get(team.id, 0) + count
+            if not user:
+                counts['unassigned'][team.id] = counts['unassigned'].get(team.id, 0) + count
+            elif user == self.env.user:
+                counts['mine'][team.id] = counts['mine'].get(team.id, 0) + count
+            if priority == '3':
+                counts['urgent'][team.id] = counts['urgent'].get(team.id, 0) + count
+        for team in self:
+            for key, field_name in fields_by_key.items():
+                team[field_name] = counts[key].get(team.id, 0)
+
+    # ------------------------------------------------------------
+    # MAIL ALIAS
+    # ------------------------------------------------------------
+
+    def _alias_get_creation_values(self):
+        values = super()._alias_get_creation_values()
+        values['alias_model_id'] = self.env['ir.model']._get('cskh.ticket').id
+        if self.id:
+            values['alias_defaults'] = defaults = ast.literal_eval(self.alias_defaults or "{}")
+            defaults['team_id'] = self.id
+        return values
+
+    def _get_first_stage(self):
+        """Stage of new and reopened tickets: the first unfolded open stage of the team."""
+        self.ensure_one()
+        stages = self.stage_ids.filtered(lambda s: not s.is_closed).sorted(lambda s: (s.fold, s.sequence, s.id))
+        return stages[:1] or self.stage_ids.sorted()[:1]
+
+    # ------------------------------------------------------------
+    # ASSIGNMENT
+    # ------------------------------------------------------------
+
+    def _get_assignable_users(self):
+        """Members that may receive new tickets; override to exclude absent agents."""
+        self.ensure_one()
+        return self.member_ids.filtered(lambda u: u.active and not u.share).sorted('id')
+
+    def _get_open_ticket_load(self, users):
+        """Number of open tickets of ``users`` in this team, as a dict user id -> count."""
+        groups = self.env['cskh.ticket'].sudo()._read_group(
+            [('team_id', '=', self.id), ('user_id', 'in', users.ids), ('is_closed', '=', False)],
+            ['user_id'], ['__count'])
+        return {user.id: count for user, count in groups}
+
+    def _assign_users(self, count):
+        """Pick assignees for ``count`` new tickets according to the assignment method.
+
+        :return: a list of ``count`` user ids (False when nobody can be assigned)
+        """
+        self.ensure_one()
+        users = self._get_assignable_users()
+        if self.assign_method == 'manual' or not users or not count:
+            return [False] * count
+        if self.assign_method == 'balanced':
+            load = self._get_open_ticket_load(users)
+            result = []
+            for _i in range(count):
+                user_id = min(users.ids, key=lambda uid: (load.get(uid, 0), uid))
+                load[user_id] = load.get(user_id, 0) + 1
+                result.append(user_id)
+            return result
+        # round robin: continue after the last user who received a ticket
+        ids = users.ids
+        last = self.last_assigned_user_id.id
+        start = next((i for i, uid in enumerate(ids) if uid > last), 0)
+        result = [ids[(start + i) % len(ids)] for i in range(count)]
+        self.sudo().last_assigned_user_id = result[-1]
+        return result
+
+    # ------------------------------------------------------------
+    # ACTIONS
+    # ------------------------------------------------------------
+
+    def _get_ticket_action(self, filter_name=None):
+        self.ensure_one()
+        action = self.env['ir.actions.act_window']._for_xml_id('cskh_helpdesk.cskh_ticket_action')
+        context = {
+            'default_team_id': self.id,
+            'search_default_team_id': self.id,
+            'search_default_filter_open': 1,
+        }
+        if filter_name:
+            context['search_default_' + filter_name] = 1
+        action['context'] = context
+        action['display_name'] = self.display_name
+        return action
+
+    def action_view_open_tickets(self):
+        return self._get_ticket_action()
+
+    def action_view_unassigned_tickets(self):
+        return self._get_ticket_action('filter_unassigned')
+
+    def action_view_urgent_tickets(self):
+        return self._get_ticket_action('filter_urgent')
+
+    def action_view_my_tickets(self):
+        return self._get_ticket_action('filter_my_tickets')

@@ -1,0 +1,16 @@
+from odoo import fields, models
+
+
+class CskhTicketType(models.Model):
+    _name = 'cskh.ticket.type'
+    _description = "Ticket Type"
+    _order = 'sequence, id'
+
+    active = fields.Boolean(default=True)
+    name = fields.Char(required=True, translate=True)
+    sequence = fields.Integer(default=10)
+    color = fields.Integer("Color")
+    script = fields.Html(
+        "Handling Script", translate=True, sanitize=True,
+        help="Guide shown to the agent on tickets of this type: greeting, questions to ask, "
+             "solution and closing.")

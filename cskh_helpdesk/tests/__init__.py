@@ -1,0 +1,4 @@
+from . import test_ticket
+from . import test_assignment
+from . import test_access
+from . import test_views
