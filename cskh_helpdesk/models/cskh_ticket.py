@@ -116,6 +116,9 @@ class CskhTicket(models.Model):
     ], string="Status", default='normal', required=True, copy=False)
     date_assigned = fields.Datetime(
         "Assigned on", compute='_compute_date_assigned', store=True, copy=False)
+    date_first_response = fields.Datetime(
+        "First Response on", copy=False, readonly=True, index='btree_not_null',
+        help="When an agent first sent a public answer to the customer.")
     date_closed = fields.Datetime(
         "Closed on", compute='_compute_date_closed', store=True, copy=False, index=True)
     date_last_stage_update = fields.Datetime(
