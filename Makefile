@@ -1,0 +1,69 @@
+# cskh_helpdesk — run and test targets (Odoo 19, PostgreSQL).
+#
+#   make run    serve a demo database on http://localhost:$(PORT) (admin / admin)
+#   make test   install the add-on on fresh databases and run its tests
+#
+# Any variable below can be overridden: `make run PORT=8070`,
+# `make test TAGS=/cskh_helpdesk:TestSla`, `make test MODULE=base TAGS=/base:TestFloatPrecision`.
+# PostgreSQL: a throwaway cluster is started by tools/pg.sh unless PGHOST or
+# DB_HOST points at a server (see tools/pg.sh).
+
+ROOT           := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+
+MODULE         ?= cskh_helpdesk
+ODOO           ?=
+ODOO_ARGS      ?=
+# extra addons directories (comma-separated), appended to --addons-path after the repo root
+EXTRA_ADDONS   ?=
+
+# make run
+DB             ?= cskh_demo
+PORT           ?= 8069
+HTTP_INTERFACE ?= 127.0.0.1
+
+# make test
+TEST_DB        ?= cskh_test
+TAGS           ?= /$(MODULE)
+TEST_DEMO      ?= 1
+DEMO_TAGS      ?= cskh_demo/$(MODULE)
+TEST_PORT      ?= 8169
+VERBOSE        ?= 0
+
+export MODULE ODOO ODOO_ARGS EXTRA_ADDONS DB PORT HTTP_INTERFACE TEST_DB TAGS TEST_DEMO DEMO_TAGS TEST_PORT VERBOSE
+
+.PHONY: help run test pg-start pg-stop pg-status psql reset-demo clean
+
+help:
+	@echo "make run     serve database $(DB) with $(MODULE) and demo data on http://localhost:$(PORT) (admin/admin)"
+	@echo "make test    run the $(MODULE) tests on fresh databases; last line: 'N passed, M failed'"
+	@echo "             variables: MODULE TAGS TEST_DEMO=0|1 DEMO_TAGS TEST_DB TEST_PORT VERBOSE=1 ODOO_ARGS EXTRA_ADDONS"
+	@echo "make reset-demo   drop database $(DB) (next 'make run' recreates it)"
+	@echo "make pg-start | pg-stop | pg-status | psql   the throwaway PostgreSQL cluster"
+	@echo "make clean   drop the test databases and remove .cache/"
+
+run:
+	@"$(ROOT)/tools/run.sh"
+
+test:
+	@"$(ROOT)/tools/test.sh"
+
+pg-start:
+	@"$(ROOT)/tools/pg.sh" start >/dev/null && "$(ROOT)/tools/pg.sh" status
+
+pg-stop:
+	@"$(ROOT)/tools/pg.sh" stop
+
+pg-status:
+	@"$(ROOT)/tools/pg.sh" status
+
+psql:
+	@"$(ROOT)/tools/pg.sh" start >/dev/null && "$(ROOT)/tools/pg.sh" psql
+
+reset-demo:
+	@"$(ROOT)/tools/pg.sh" start >/dev/null && "$(ROOT)/tools/pg.sh" drop-db "$(DB)"
+	@rm -rf "$(ROOT)/.cache/odoo-data/filestore/$(DB)"
+
+clean:
+	@if "$(ROOT)/tools/pg.sh" status >/dev/null 2>&1; then \
+	    "$(ROOT)/tools/pg.sh" drop-db "$(TEST_DB)"; "$(ROOT)/tools/pg.sh" drop-db "$(TEST_DB)_demo"; fi
+	rm -rf "$(ROOT)/.cache"

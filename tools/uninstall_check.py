@@ -1,0 +1,21 @@
+"""Uninstall the add-on from the demo database and check nothing is left behind.
+
+Run through `odoo shell` by tools/test.sh; prints UNINSTALL-OK on success.
+"""
+import os
+
+module_name = os.environ.get('MODULE', 'cskh_helpdesk')
+module = env['ir.module.module'].search([('name', '=', module_name)])  # noqa: F821 (odoo shell)
+assert module.state == 'installed', f"{module_name} is not installed ({module.state})"
+module.button_immediate_uninstall()
+env.invalidate_all()  # noqa: F821
+env.cr.execute("SELECT model, name FROM ir_model_data WHERE module = %s", [module_name])  # noqa: F821
+left = env.cr.fetchall()  # noqa: F821
+assert not left, f"{len(left)} records of {module_name} left after uninstall: {left[:10]}"
+env.cr.execute("SELECT model FROM ir_model WHERE model LIKE 'cskh.%%'")  # noqa: F821
+assert not env.cr.fetchall(), "cskh models left in ir_model"  # noqa: F821
+# the apps we extended still work: their views render without our fields
+for model in ('res.partner', 'crm.lead'):
+    if model in env:  # noqa: F821
+        env[model].get_views([(False, 'form'), (False, 'list')])  # noqa: F821
+print("UNINSTALL-OK")
