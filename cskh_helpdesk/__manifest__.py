@@ -39,6 +39,11 @@ ready-made process templates; complete Vietnamese translation.
     'demo': [
         'demo/cskh_helpdesk_demo.xml',
     ],
+    'assets': {
+        'web.assets_tests': [
+            'cskh_helpdesk/static/tests/tours/**/*',
+        ],
+    },
     'application': True,
     'installable': True,
 }

@@ -3,3 +3,4 @@ from . import test_assignment
 from . import test_access
 from . import test_views
 from . import test_demo
+from . import test_ui

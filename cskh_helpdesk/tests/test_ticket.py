@@ -139,7 +139,7 @@ class TestTicket(CskhCommon):
             form.channel = 'phone'
             form.type_id = self.env.ref('cskh_helpdesk.type_complaint')
             self.assertIn('Greeting', form.type_script)
-            form.tag_ids.add(self.env['cskh.tag'].create({'name': 'Bảo hành'}))
+            form.tag_ids.add(self.env['cskh.tag'].create({'name': 'Khiếu nại qua điện thoại'}))
         ticket = form.record
         self.assertEqual(ticket.priority, '3')
         self.assertEqual(ticket.company_id, self.env.company)
