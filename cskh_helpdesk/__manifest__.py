@@ -44,6 +44,7 @@ ready-made process templates; complete Vietnamese translation.
     ],
     'demo': [
         'demo/cskh_helpdesk_demo.xml',
+        'demo/cskh_crm_demo.xml',
     ],
     'application': True,
     'installable': True,
