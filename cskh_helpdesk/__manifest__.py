@@ -15,10 +15,12 @@ ready-made process templates; complete Vietnamese translation.
     'license': 'LGPL-3',
     'depends': [
         'base_setup',
+        'crm',
         'mail',
         'portal',
         'rating',
         'resource',
+        'utm',
     ],
     'data': [
         'security/cskh_helpdesk_security.xml',
@@ -28,16 +30,21 @@ ready-made process templates; complete Vietnamese translation.
         'data/cskh_stage_data.xml',
         'data/cskh_ticket_type_data.xml',
         'data/cskh_team_data.xml',
+        'data/utm_source_data.xml',
         'views/cskh_ticket_views.xml',
         'views/cskh_team_views.xml',
         'views/cskh_stage_views.xml',
         'views/cskh_ticket_type_views.xml',
         'views/cskh_tag_views.xml',
         'views/res_partner_views.xml',
+        'views/crm_lead_views.xml',
+        'wizard/cskh_ticket_create_lead_views.xml',
+        'wizard/cskh_lead_create_ticket_views.xml',
         'views/cskh_helpdesk_menus.xml',
     ],
     'demo': [
         'demo/cskh_helpdesk_demo.xml',
+        'demo/cskh_crm_demo.xml',
     ],
     'assets': {
         'web.assets_tests': [

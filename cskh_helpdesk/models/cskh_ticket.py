@@ -1,6 +1,7 @@
 from collections import defaultdict
 
 from odoo import api, fields, models, tools
+from odoo.exceptions import AccessError
 from odoo.fields import Domain
 from odoo.tools import LazyTranslate
 
@@ -126,6 +127,15 @@ class CskhTicket(models.Model):
         copy=False, index=True)
     partner_ticket_count = fields.Integer(
         "Customer Tickets", compute='_compute_partner_ticket_count')
+    # ---- CRM ----
+    # No groups on lead_id: agents without sales rights still see the link's name (many2one
+    # names are read as superuser); the view hides the buttons that would open or create leads.
+    lead_id = fields.Many2one(
+        'crm.lead', string="Lead/Opportunity", index='btree_not_null', tracking=True, copy=False,
+        check_company=True, ondelete='set null',
+        help="Lead or opportunity this request belongs to, e.g. a pre-sales question.")
+    lead_type = fields.Selection(related='lead_id.type', string="Lead Type")
+    type_suggest_opportunity = fields.Boolean(related='type_id.suggest_opportunity')
 
     _number_company_uniq = models.Constraint(
         'unique (company_id, number)', "The ticket number must be unique per company.")
@@ -204,10 +214,15 @@ class CskhTicket(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         self._match_partners_by_email(vals_list)
+        self._check_lead_access(vals_list)
         self._prepare_assignees(vals_list)
         tickets = super().create(vals_list)
         tickets._assign_numbers()
         return tickets
+
+    def write(self, vals):
+        self._check_lead_access([vals])
+        return super().write(vals)
 
     @api.model
     def _match_partners_by_email(self, vals_list):
@@ -311,3 +326,28 @@ class CskhTicket(models.Model):
 
     def _get_rotting_domain(self):
         return super()._get_rotting_domain() & Domain('is_closed', '=', False)
+
+    # ------------------------------------------------------------
+    # CRM
+    # ------------------------------------------------------------
+
+    def action_create_lead(self):
+        """Open the wizard turning this ticket into a lead or opportunity."""
+        self.ensure_one()
+        action = self.env['ir.actions.act_window']._for_xml_id(
+            'cskh_helpdesk.cskh_ticket_create_lead_action')
+        action['context'] = {'default_ticket_id': self.id}
+        return action
+
+    def action_open_lead(self):
+        self.ensure_one()
+        return self.lead_id.redirect_lead_opportunity_view()
+
+    @api.model
+    def _check_lead_access(self, vals_list):
+        """Linking a lead requires reading it, so that helpdesk rights never open the CRM
+        (a constraint would run as superuser)."""
+        lead_ids = {vals['lead_id'] for vals in vals_list if vals.get('lead_id')}
+        if lead_ids and not self.env['crm.lead'].browse(lead_ids).has_access('read'):
+            raise AccessError(self.env._(
+                "You cannot link a ticket to a lead or opportunity you do not have access to."))

@@ -14,3 +14,7 @@ class CskhTicketType(models.Model):
         "Handling Script", translate=True, sanitize=True,
         help="Guide shown to the agent on tickets of this type: greeting, questions to ask, "
              "solution and closing.")
+    suggest_opportunity = fields.Boolean(
+        "Suggest Opportunity",
+        help="Tickets of this type are often pre-sales questions: their form invites the agent "
+             "to create an opportunity until one is linked.")

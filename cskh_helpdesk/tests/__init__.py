@@ -4,3 +4,4 @@ from . import test_access
 from . import test_views
 from . import test_demo
 from . import test_ui
+from . import test_crm

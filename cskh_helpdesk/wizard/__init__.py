@@ -1,0 +1,3 @@
+# Part of cskh_helpdesk. See LICENSE file for full copyright and licensing details.
+from . import cskh_ticket_create_lead
+from . import cskh_lead_create_ticket
