@@ -4,3 +4,5 @@ from . import cskh_ticket_type
 from . import cskh_team
 from . import cskh_ticket
 from . import res_partner
+from . import cskh_auto_reply
+from . import mail_thread
