@@ -31,6 +31,8 @@ ready-made process templates; complete Vietnamese translation.
         'data/cskh_ticket_type_data.xml',
         'data/cskh_team_data.xml',
         'data/utm_source_data.xml',
+        'data/mail_template_data.xml',
+        'data/cskh_team_mail_data.xml',
         'views/cskh_ticket_views.xml',
         'views/cskh_team_views.xml',
         'views/cskh_stage_views.xml',
@@ -40,6 +42,7 @@ ready-made process templates; complete Vietnamese translation.
         'views/crm_lead_views.xml',
         'wizard/cskh_ticket_create_lead_views.xml',
         'wizard/cskh_lead_create_ticket_views.xml',
+        'views/cskh_auto_reply_views.xml',
         'views/cskh_helpdesk_menus.xml',
     ],
     'demo': [

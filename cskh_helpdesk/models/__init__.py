@@ -5,3 +5,5 @@ from . import cskh_team
 from . import cskh_ticket
 from . import res_partner
 from . import crm_lead
+from . import cskh_auto_reply
+from . import mail_thread

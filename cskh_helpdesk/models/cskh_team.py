@@ -62,6 +62,29 @@ class CskhTeam(models.Model):
         domain=[('model', '=', 'cskh.ticket')],
         help="Email sent to the customer when a ticket is created, with its number.")
     ticket_ids = fields.One2many('cskh.ticket', 'team_id', string="Tickets")
+    # ---- Mail gateway ----
+    create_partner = fields.Boolean(
+        "Create Customers from Emails", default=True,
+        help="Create a contact for unknown senders (and for CC addresses added as followers). "
+             "Otherwise the ticket only keeps the sender's name and email.")
+    add_cc_followers = fields.Boolean(
+        "Add CC as Followers", default=True,
+        help="People in copy of the customer's emails follow the ticket and receive the answers.")
+    reopen_on_reply = fields.Boolean(
+        "Reopen on Customer Reply", default=True,
+        help="A customer reply to a closed ticket moves it back to the first open stage.")
+    resume_on_reply = fields.Boolean(
+        "Resume on Customer Reply", default=True,
+        help="A customer reply to a ticket waiting for the customer moves it back to the open "
+             "stage before the waiting one (e.g. In Progress).")
+    ack_response_hours = fields.Integer(
+        "Promised Response Time (hours)", default=24,
+        help="Response time announced in the acknowledgement email. 0 hides the promise.")
+    auto_reply_limit = fields.Integer(
+        "Automatic Emails per Hour", default=5,
+        help="At most this many automatic emails (acknowledgements, auto-replies, stage emails) "
+             "are sent to the same address in an hour, so that a misbehaving sender cannot make "
+             "us flood it. 0 means no limit.")
 
     open_ticket_count = fields.Integer("Open Tickets", compute='_compute_ticket_counts')
     unassigned_ticket_count = fields.Integer("Unassigned Tickets", compute='_compute_ticket_counts')
@@ -115,6 +138,14 @@ class CskhTeam(models.Model):
         self.ensure_one()
         stages = self.stage_ids.filtered(lambda s: not s.is_closed).sorted(lambda s: (s.fold, s.sequence, s.id))
         return stages[:1] or self.stage_ids.sorted()[:1]
+
+    def _get_resume_stage(self, waiting_stage):
+        """Stage of a ticket in ``waiting_stage`` when the customer answers: the open,
+        non-paused stage just before the waiting one (In Progress), else the first stage."""
+        self.ensure_one()
+        candidates = self.stage_ids.filtered(
+            lambda s: not s.is_closed and not s.sla_pause and s.sequence <= waiting_stage.sequence)
+        return candidates.sorted(lambda s: (s.sequence, s.id))[-1:] or self._get_first_stage()
 
     # ------------------------------------------------------------
     # ASSIGNMENT

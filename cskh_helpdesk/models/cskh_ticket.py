@@ -1,4 +1,9 @@
+import ast
+import re
 from collections import defaultdict
+from datetime import timedelta
+
+from markupsafe import Markup
 
 from odoo import api, fields, models, tools
 from odoo.exceptions import AccessError
@@ -218,6 +223,7 @@ class CskhTicket(models.Model):
         self._prepare_assignees(vals_list)
         tickets = super().create(vals_list)
         tickets._assign_numbers()
+        tickets._schedule_creation_emails()
         return tickets
 
     def write(self, vals):
@@ -351,3 +357,273 @@ class CskhTicket(models.Model):
         if lead_ids and not self.env['crm.lead'].browse(lead_ids).has_access('read'):
             raise AccessError(self.env._(
                 "You cannot link a ticket to a lead or opportunity you do not have access to."))
+
+    # ------------------------------------------------------------
+    # ---- Mail gateway ----
+    # ------------------------------------------------------------
+
+    # a ticket number between brackets in a subject, e.g. "Re: [CSKH/2026/00042] ..."
+    _SUBJECT_NUMBER_RE = re.compile(r'\[([^\[\]\s]{3,64})\]')
+    # local parts of addresses that only ever send automatic mail
+    _AUTOMATIC_LOCALPARTS = {'mailer-daemon', 'postmaster'}
+
+    @api.model
+    def message_new(self, msg_dict, custom_values=None):
+        """Prepare a ticket from the customer's first email: subject, body, customer and team.
+        The effects after creation (acknowledgement, auto-replies) come from ``create``."""
+        values = dict(custom_values or {})
+        team = self.env['cskh.team'].browse(values.get('team_id')).exists() \
+            or self._get_team_from_recipients(msg_dict)
+        if team:
+            values.setdefault('team_id', team.id)
+        name, email = tools.parse_contact_from_email(msg_dict.get('email_from') or '')
+        partner = self._get_gateway_customer(msg_dict, team or self._default_team_id())
+        defaults = {
+            'name': (msg_dict.get('subject') or '').strip() or self.env._("No Subject"),
+            'description': msg_dict.get('body'),
+            'channel': 'email',
+        }
+        if partner:
+            msg_dict['author_id'] = defaults['partner_id'] = partner.id
+        else:
+            defaults['partner_name'] = name or email
+        defaults.update(values)
+        # the generic gateway copies the raw From into the primary email: give it the address only
+        ticket = super().message_new(dict(msg_dict, email_from=email), custom_values=defaults)
+        ticket._add_cc_followers(msg_dict)
+        return ticket
+
+    def message_update(self, msg_dict, update_vals=None):
+        """A reply from the customer re-opens closed tickets and resumes waiting ones."""
+        self._add_cc_followers(msg_dict)
+        if self._is_customer_message(msg_dict) and not self.env.context.get('cskh_mail_automatic'):
+            self._reopen_on_customer_reply()
+        return super().message_update(msg_dict, update_vals=update_vals)
+
+    @api.model
+    def _routing_check_route(self, message, message_dict, route, raise_exception=True):
+        """Thread a new mail to an alias on the ticket whose number is in its subject.
+
+        Mail clients and forwards often drop the In-Reply-To/References headers, while the
+        subject keeps "[CSKH/2026/00042]". Only mails from the ticket's customer or a
+        follower are attached that way, so guessing a number gives access to nothing.
+        """
+        model, thread_id, custom_values, user_id, alias = route
+        if model == self._name and not thread_id:
+            ticket = self._get_ticket_from_subject(message_dict, custom_values)
+            if ticket:
+                route = (model, ticket.id, custom_values, user_id, alias)
+        return super()._routing_check_route(message, message_dict, route, raise_exception=raise_exception)
+
+    @api.model
+    def _get_ticket_from_subject(self, message_dict, custom_values=None):
+        """The open or closed ticket named in the subject of ``message_dict`` and known to its sender."""
+        numbers = self._SUBJECT_NUMBER_RE.findall(message_dict.get('subject') or '')
+        sender = tools.email_normalize(message_dict.get('email_from') or '')
+        if not numbers or not sender:
+            return self.browse()
+        domain = Domain('number', 'in', numbers)
+        team = self.env['cskh.team'].sudo().browse((custom_values or {}).get('team_id')).exists()
+        if team:
+            domain &= Domain('company_id', '=', team.company_id.id)
+        for ticket in self.sudo().search(domain, order='id desc'):
+            known = {tools.email_normalize(ticket.partner_email or ''), ticket.partner_id.email_normalized} \
+                | set(ticket.message_partner_ids.mapped('email_normalized'))
+            if sender in known:
+                return ticket
+        return self.browse()
+
+    @api.model
+    def _get_team_from_recipients(self, msg_dict):
+        """Team owning one of the aliases the mail was sent to; used when the route carries no
+        team, e.g. a reply to a deleted ticket falls back on creating a new one."""
+        emails = tools.email_split(','.join(filter(None, (
+            msg_dict.get('to'), msg_dict.get('cc'), msg_dict.get('recipients')))))
+        normalized = [tools.email_normalize(email) for email in emails]
+        aliases = self.env['mail.alias'].sudo().search([
+            ('alias_model_id.model', '=', self._name),
+            ('alias_full_name', 'in', [email for email in normalized if email]),
+        ])
+        if not aliases:
+            return self.env['cskh.team']
+        return self.env['cskh.team'].sudo().search([('alias_id', 'in', aliases.ids)], limit=1)
+
+    @api.model
+    def _get_gateway_customer(self, msg_dict, team):
+        """The contact of the sender: the one found by the gateway, else an existing or (per
+        team setting) new contact with that email."""
+        if msg_dict.get('author_id'):
+            return self.env['res.partner'].browse(msg_dict['author_id'])
+        email_from = msg_dict.get('email_from')
+        if not email_from or not tools.email_normalize(email_from):
+            return self.env['res.partner']
+        return self.env['mail.thread']._partner_find_from_emails_single(
+            [email_from], no_create=not team.create_partner)
+
+    def _add_cc_followers(self, msg_dict):
+        """Make the people in copy follow the ticket, when the team asks for it."""
+        cc_emails = tools.email_split(msg_dict.get('cc') or '')
+        for ticket in self.filtered(lambda t: t.team_id.add_cc_followers):
+            if cc_emails:
+                partners = ticket._partner_find_from_emails_single(
+                    cc_emails, no_create=not ticket.team_id.create_partner)
+                ticket.message_subscribe(partners.filtered(lambda p: p.active).ids)
+
+    def _is_customer_message(self, msg_dict):
+        """Whether the incoming mail comes from outside the company (not an internal user)."""
+        author = self.env['res.partner'].browse(msg_dict.get('author_id')).sudo()
+        return not author.user_ids.filtered(lambda user: not user.share)
+
+    def _reopen_on_customer_reply(self):
+        """Move closed tickets back to their team's first open stage and waiting tickets
+        back to work, as configured on the team."""
+        for ticket in self:
+            team = ticket.team_id
+            if ticket.is_closed and team.reopen_on_reply:
+                ticket.stage_id = team._get_first_stage()
+                ticket._message_log(body=self.env._("Reopened: the customer replied to this closed ticket."))
+            elif ticket.stage_id.sla_pause and team.resume_on_reply:
+                ticket.stage_id = team._get_resume_stage(ticket.stage_id)
+
+    @api.model
+    def _mail_is_automatic(self, message, message_dict):
+        """Whether an incoming mail was sent by a machine (bounce, auto-responder, mailing list,
+        or one of our own aliases): such mails never get an automatic answer, and do not
+        reopen tickets. Override to recognise more senders."""
+        if message_dict.get('is_bounce'):
+            return True
+
+        def header(name):
+            try:
+                return str(message.get(name) or '').strip().lower()
+            except Exception:  # noqa: BLE001 a malformed header must not stop the gateway
+                return 'malformed'
+        auto_submitted = header('Auto-Submitted')
+        if auto_submitted and auto_submitted != 'no':
+            return True
+        if header('Precedence') in ('bulk', 'junk', 'list'):
+            return True
+        if any(header(name) for name in ('List-Id', 'X-Autoreply', 'X-Autorespond')):
+            return True
+        return self._is_automatic_address(message_dict.get('email_from'))
+
+    @api.model
+    def _is_automatic_address(self, email):
+        """Addresses we never answer automatically: mailer daemons and our own aliases."""
+        email = tools.email_normalize(email or '')
+        if not email:
+            return True
+        if email.split('@', 1)[0] in self._AUTOMATIC_LOCALPARTS:
+            return True
+        alias_domains = self.env['mail.alias.domain'].sudo().search([])
+        if email in alias_domains.mapped('bounce_email') + alias_domains.mapped('catchall_email'):
+            return True
+        return bool(self.env['mail.alias'].sudo().search_count([('alias_full_name', '=', email)], limit=1))
+
+    # ------------------------------------------------------------
+    # ---- Automatic emails ----
+    # ------------------------------------------------------------
+
+    def _schedule_creation_emails(self):
+        """Send the acknowledgement and keyword auto-reply of new tickets just before commit,
+        i.e. after the customer's own email is posted, so that they thread as answers."""
+        if self.env.context.get('cskh_mail_automatic') or not self:
+            return
+        self.env.cr.precommit.data.setdefault('cskh.ticket.creation_emails', []).extend(self.ids)
+        self.env.cr.precommit.add(self.browse()._send_creation_emails)
+
+    def _send_creation_emails(self):
+        """Precommit hook: acknowledgement, then the first matching auto-reply rule."""
+        ids = self.env.cr.precommit.data.pop('cskh.ticket.creation_emails', [])
+        for ticket in self.browse(ids).sudo().exists():
+            if ticket.team_id.ack_template_id:
+                ticket._send_auto_email(ticket.team_id.ack_template_id)
+            rule = self.env['cskh.auto.reply'].sudo()._find_rule(ticket)
+            if rule:
+                ticket._apply_auto_reply(rule)
+        self.env.flush_all()
+
+    def _apply_auto_reply(self, rule):
+        """Answer with the rule's template, tag the ticket and move it to the rule's stage."""
+        self.ensure_one()
+        if rule.template_id:
+            self._send_auto_email(rule.template_id)
+        values = {}
+        if rule.tag_ids:
+            values['tag_ids'] = [fields.Command.link(tag.id) for tag in rule.tag_ids]
+        if rule.stage_id and rule.stage_id in self.team_id.stage_ids:
+            values['stage_id'] = rule.stage_id.id
+        if values:
+            self.write(values)
+        self._message_log(body=self.env._(
+            "Auto-reply rule %(rule)s applied.", rule=rule.name))
+
+    def _send_auto_email(self, template):
+        """Post ``template`` to the customer as an automatic answer, when allowed."""
+        self.ensure_one()
+        if not self._may_send_auto_email():
+            return self.env['mail.message']
+        return self.message_post_with_source(template, **self._get_auto_email_post_values())
+
+    def _get_auto_email_post_values(self):
+        """Like the stage emails of Project: a note notifying only the template's recipients,
+        in the light layout; ``_notify_by_email_get_base_mail_values`` adds auto-reply headers."""
+        return {
+            'message_type': 'auto_comment',
+            'subtype_id': self.env['ir.model.data']._xmlid_to_res_id('mail.mt_note'),
+            'email_layout_xmlid': 'mail.mail_notification_light',
+        }
+
+    def _may_send_auto_email(self):
+        """Whether an automatic email may go to the customer now: there is an address, it is
+        not a machine's, and the team's hourly limit for that address is not reached."""
+        self.ensure_one()
+        email = tools.email_normalize(self.partner_email or self.partner_id.email or '')
+        if self.env.context.get('cskh_mail_automatic') or not email or self._is_automatic_address(email):
+            return False
+        limit = self.team_id.auto_reply_limit
+        if not limit:
+            return True
+        tickets = self.sudo().with_context(active_test=False)._search(
+            ['|', ('partner_email', '=ilike', email), ('partner_id.email_normalized', '=', email)])
+        sent = self.env['mail.message'].sudo().search_count([
+            ('model', '=', self._name), ('res_id', 'in', tickets),
+            ('message_type', '=', 'auto_comment'),
+            ('date', '>=', fields.Datetime.now() - timedelta(hours=1)),
+        ], limit=limit)
+        return sent < limit
+
+    def _track_template(self, changes):
+        """Stage emails: entering a stage with a template emails it to the customer."""
+        res = super()._track_template(changes)
+        ticket = self[0]
+        template = ticket.stage_id.mail_template_id
+        if 'stage_id' in changes and template and ticket._may_send_auto_email():
+            res['stage_id'] = (template, ticket._get_auto_email_post_values())
+        return res
+
+    def _notify_by_email_get_base_mail_values(self, message, recipients_data, additional_values=None):
+        """Mark our automatic answers as such (RFC 3834), as Odoo's out-of-office replies,
+        so that well-behaved auto-responders do not answer them."""
+        values = super()._notify_by_email_get_base_mail_values(
+            message, recipients_data, additional_values=additional_values)
+        if message.message_type == 'auto_comment':
+            headers = ast.literal_eval(values.get('headers') or '{}')
+            headers.update({'Auto-Submitted': 'auto-replied', 'X-Auto-Response-Suppress': 'All'})
+            values['headers'] = repr(headers)
+        return values
+
+    def _message_post_after_hook(self, message, msg_vals):
+        """The first public answer of an agent stamps the first response date."""
+        self._stamp_first_response(message, msg_vals)
+        return super()._message_post_after_hook(message, msg_vals)
+
+    def _stamp_first_response(self, message, msg_vals):
+        if self.date_first_response or msg_vals.get('message_type', message.message_type) not in ('comment', 'email'):
+            return
+        subtype = self.env['mail.message.subtype'].browse(msg_vals.get('subtype_id', message.subtype_id.id))
+        if not subtype or subtype.internal:
+            return
+        author = self.env['res.partner'].browse(msg_vals.get('author_id', message.author_id.id)).sudo()
+        if author.user_ids.filtered(lambda user: not user.share):
+            self.sudo().date_first_response = fields.Datetime.now()

@@ -5,3 +5,6 @@ from . import test_views
 from . import test_demo
 from . import test_ui
 from . import test_crm
+from . import test_mail_gateway
+from . import test_mailgate
+from . import test_performance

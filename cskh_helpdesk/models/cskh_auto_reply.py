@@ -1,0 +1,74 @@
+import re
+import unicodedata
+
+from odoo import api, fields, models, tools
+
+
+def normalize_text(text):
+    """Lower-case ``text`` and strip its accents so that matching ignores them.
+
+    Vietnamese relies on combining marks ("mật khẩu" → "mat khau") plus the stroked
+    letter đ/Đ, which has no decomposition and is mapped by hand.
+    """
+    if not text:
+        return ''
+    text = text.replace('đ', 'd').replace('Đ', 'D')
+    decomposed = unicodedata.normalize('NFKD', text)
+    stripped = ''.join(char for char in decomposed if not unicodedata.combining(char))
+    return ' '.join(stripped.casefold().split())
+
+
+class CskhAutoReply(models.Model):
+    _name = 'cskh.auto.reply'
+    _description = "Helpdesk Auto-Reply Rule"
+    _order = 'sequence, id'
+
+    # enough text to find keywords, without parsing multi-megabyte bodies
+    _MATCH_MAX_BODY = 100_000
+
+    active = fields.Boolean(default=True)
+    name = fields.Char(required=True, translate=True)
+    sequence = fields.Integer(default=10)
+    team_ids = fields.Many2many(
+        'cskh.team', string="Teams",
+        help="Teams whose new tickets are checked against this rule. Empty: all teams.")
+    keywords = fields.Char(
+        required=True,
+        help="Comma-separated words or phrases looked for in the subject and the body of new "
+             "tickets, ignoring case and accents: \"mat khau\" matches \"Mật khẩu\".")
+    template_id = fields.Many2one(
+        'mail.template', string="Answer", domain=[('model', '=', 'cskh.ticket')],
+        help="Email sent to the customer when the rule matches.")
+    stage_id = fields.Many2one(
+        'cskh.stage', string="Move to Stage",
+        help="Optional stage the ticket is moved to, e.g. Solved when the answer is enough.")
+    tag_ids = fields.Many2many('cskh.tag', string="Tags", help="Tags added to matching tickets.")
+
+    def _get_keywords(self):
+        """Normalized keywords of the rule."""
+        self.ensure_one()
+        return [kw for kw in (normalize_text(part) for part in (self.keywords or '').split(',')) if kw]
+
+    def _match_text(self, normalized_text):
+        """Whether one of the keywords appears as whole words in ``normalized_text``."""
+        self.ensure_one()
+        return any(
+            re.search(r'(?<!\w)' + re.escape(keyword) + r'(?!\w)', normalized_text)
+            for keyword in self._get_keywords())
+
+    @api.model
+    def _get_ticket_text(self, ticket):
+        """Normalized subject and body of ``ticket``, the text the rules look into."""
+        body = tools.html2plaintext((ticket.description or '')[:self._MATCH_MAX_BODY])
+        return normalize_text(f"{ticket.name or ''}\n{body}")
+
+    @api.model
+    def _find_rule(self, ticket):
+        """The first rule (by sequence) of the ticket's team matching the ticket, if any."""
+        rules = self.search([
+            '|', ('team_ids', '=', False), ('team_ids', 'in', ticket.team_id.ids),
+        ])
+        if not rules:
+            return rules
+        text = self._get_ticket_text(ticket)
+        return next((rule for rule in rules if rule._match_text(text)), self.browse())

@@ -1,0 +1,54 @@
+import codecs
+import logging
+
+from odoo import api, models
+from odoo.tools.mail import append_content_to_html
+
+_logger = logging.getLogger(__name__)
+
+
+class MailThread(models.AbstractModel):
+    _inherit = 'mail.thread'
+
+    def _message_parse_extract_payload(self, message, message_dict, save_original=False):
+        """Never lose a customer's mail on broken MIME: unknown charsets are read as UTF-8
+        (undecodable bytes replaced) instead of aborting the gateway, and the text of a
+        multipart whose boundaries are wrong is kept as plain text instead of dropped.
+        Only mails the standard parser would reject or empty are affected."""
+        try:
+            payload = super()._message_parse_extract_payload(message, message_dict, save_original=save_original)
+        except (LookupError, UnicodeError):
+            _logger.info("Mail %s: unknown or wrong charset, decoding it as UTF-8", message_dict.get('message_id'))
+            self._message_parse_repair_charsets(message)
+            payload = super()._message_parse_extract_payload(message, message_dict, save_original=save_original)
+        if not payload['body'] and message.defects and not message.is_multipart():
+            raw = message.get_payload(decode=True) or b''
+            text = raw.decode('utf-8', errors='replace').strip()
+            if text:
+                payload['body'] = append_content_to_html('', text, preserve=True)
+        return payload
+
+    @api.model
+    def _message_parse_repair_charsets(self, message):
+        for part in message.walk():
+            charset = part.get_param('charset')
+            if not charset or part.is_multipart():
+                continue
+            try:
+                codecs.lookup(str(charset))
+            except LookupError:
+                part.set_param('charset', 'utf-8')
+
+    @api.model
+    def _message_route_process(self, message, message_dict, routes):
+        """Tell helpdesk tickets whether the mail they receive was sent by a machine.
+
+        Only the gateway sees the raw headers (Auto-Submitted, Precedence...), while the
+        tickets decide on automatic answers and reopening: the verdict travels in the context
+        (``cskh_mail_automatic``) to ``message_new``/``message_update`` and to the emails
+        they schedule.
+        """
+        if any(route[0] == 'cskh.ticket' for route in routes or ()):
+            is_automatic = self.env['cskh.ticket']._mail_is_automatic(message, message_dict)
+            self = self.with_context(cskh_mail_automatic=is_automatic)
+        return super()._message_route_process(message, message_dict, routes)
