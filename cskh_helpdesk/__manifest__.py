@@ -34,11 +34,20 @@ ready-made process templates; complete Vietnamese translation.
         'views/cskh_ticket_type_views.xml',
         'views/cskh_tag_views.xml',
         'views/res_partner_views.xml',
+        'views/cskh_ticket_templates.xml',
         'views/cskh_helpdesk_menus.xml',
     ],
     'demo': [
         'demo/cskh_helpdesk_demo.xml',
     ],
+    'assets': {
+        'web.assets_frontend': [
+            'cskh_helpdesk/static/src/interactions/**/*',
+        ],
+        'web.assets_tests': [
+            'cskh_helpdesk/static/tests/tours/**/*',
+        ],
+    },
     'application': True,
     'installable': True,
 }
