@@ -43,6 +43,7 @@ ready-made process templates; complete Vietnamese translation.
         'wizard/cskh_ticket_create_lead_views.xml',
         'wizard/cskh_lead_create_ticket_views.xml',
         'views/cskh_auto_reply_views.xml',
+        'views/cskh_ticket_templates.xml',
         'views/cskh_helpdesk_menus.xml',
     ],
     'demo': [
@@ -50,6 +51,9 @@ ready-made process templates; complete Vietnamese translation.
         'demo/cskh_crm_demo.xml',
     ],
     'assets': {
+        'web.assets_frontend': [
+            'cskh_helpdesk/static/src/interactions/**/*',
+        ],
         'web.assets_tests': [
             'cskh_helpdesk/static/tests/tours/**/*',
         ],

@@ -85,6 +85,13 @@ class CskhTeam(models.Model):
         help="At most this many automatic emails (acknowledgements, auto-replies, stage emails) "
              "are sent to the same address in an hour, so that a misbehaving sender cannot make "
              "us flood it. 0 means no limit.")
+    # ---- PORTAL ----
+    use_website_form = fields.Boolean(
+        "Web Form",
+        help="Customers can submit tickets to this team from the public web form and the portal.")
+    website_form_url = fields.Char(
+        "Web Form Link", compute='_compute_website_form_url',
+        help="Public page where customers submit tickets to this team.")
 
     open_ticket_count = fields.Integer("Open Tickets", compute='_compute_ticket_counts')
     unassigned_ticket_count = fields.Integer("Unassigned Tickets", compute='_compute_ticket_counts')
@@ -120,6 +127,13 @@ class CskhTeam(models.Model):
         for team in self:
             for key, field_name in fields_by_key.items():
                 team[field_name] = counts[key].get(team.id, 0)
+
+    # ---- PORTAL ----
+    @api.depends('use_website_form')
+    def _compute_website_form_url(self):
+        for team in self:
+            team.website_form_url = team.use_website_form and team.id and \
+                f"{team.get_base_url()}/cskh/submit?team={team.id}"
 
     # ------------------------------------------------------------
     # MAIL ALIAS

@@ -145,6 +145,14 @@ class CskhTicket(models.Model):
     _number_company_uniq = models.Constraint(
         'unique (company_id, number)', "The ticket number must be unique per company.")
 
+    # ---- PORTAL ----
+    web_form_ip = fields.Char(
+        "Submitted from IP", readonly=True, copy=False,
+        groups='cskh_helpdesk.cskh_helpdesk_group_manager',
+        help="Address the web form was sent from; used to limit abusive submissions.")
+
+    _web_form_recent_idx = models.Index("(create_date) WHERE channel = 'web'")
+
     @api.depends('number', 'name')
     def _compute_display_name(self):
         for ticket in self:
@@ -627,3 +635,48 @@ class CskhTicket(models.Model):
         author = self.env['res.partner'].browse(msg_vals.get('author_id', message.author_id.id)).sudo()
         if author.user_ids.filtered(lambda user: not user.share):
             self.sudo().date_first_response = fields.Datetime.now()
+    # PORTAL
+    # ------------------------------------------------------------
+
+    def _get_portal_close_stage(self):
+        """Stage a customer's "Close this ticket" moves the ticket to: the first closing
+        stage of its team that is not a cancellation. Override to use another one."""
+        self.ensure_one()
+        stages = self.team_id.stage_ids.filtered(lambda s: s.is_closed and not s.is_cancel)
+        return stages.sorted()[:1]
+
+    def _portal_can_close(self):
+        self.ensure_one()
+        return not self.is_closed and bool(self._get_portal_close_stage())
+
+    def action_portal_close(self, partner=None):
+        """Close the ticket at the customer's request and log who did it.
+
+        Called from the portal after the access check, usually in sudo.
+
+        :param partner: the customer closing the ticket (defaults to the current user's)
+        """
+        for ticket in self.filtered(lambda t: t._portal_can_close()):
+            author = partner or self.env.user.partner_id
+            ticket.stage_id = ticket._get_portal_close_stage()
+            ticket.message_post(
+                body=self.env._("%(name)s closed the ticket from the customer portal.", name=author.name),
+                author_id=author.id,
+                message_type='comment',
+                subtype_xmlid='mail.mt_note',
+            )
+
+    @api.model
+    def _get_web_form_recent_count(self, ip=None, email=None, hours=1):
+        """Web tickets sent in the last ``hours`` from ``ip`` or by ``email``:
+        the basis of the web form's rate limit."""
+        conditions = []
+        if ip:
+            conditions.append(Domain('web_form_ip', '=', ip))
+        if email:
+            conditions.append(Domain('partner_email', '=ilike', tools.escape_psql(email)))
+        if not conditions:
+            return 0
+        since = fields.Datetime.subtract(fields.Datetime.now(), hours=hours)
+        domain = Domain('channel', '=', 'web') & Domain('create_date', '>=', since) & Domain.OR(conditions)
+        return self.sudo().with_context(active_test=False).search_count(domain)

@@ -8,3 +8,4 @@ from . import test_crm
 from . import test_mail_gateway
 from . import test_mailgate
 from . import test_performance
+from . import test_portal

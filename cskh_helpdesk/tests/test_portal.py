@@ -1,0 +1,466 @@
+from odoo import http
+from odoo.exceptions import AccessError
+from odoo.tests import HttpCase, tagged
+from odoo.tests.common import freeze_time
+from odoo.tools import mute_logger
+
+from odoo.addons.mail.tests.common import mail_new_test_user
+
+from odoo.addons.cskh_helpdesk.controllers.portal import CskhCustomerPortal
+
+from .common import CskhCommon
+
+
+class CskhPortalCommon(CskhCommon, HttpCase):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env['cskh.team'].search([]).use_website_form = False
+        cls.team.use_website_form = True
+        cls.customer_company = cls.env['res.partner'].create({'name': 'Công ty Hoa Sen', 'is_company': True})
+        cls.user_portal = mail_new_test_user(
+            cls.env, login='cskh_portal', name='Trần Thị Bình', email='binh.tran@hoasen.example.vn',
+            groups='base.group_portal')
+        cls.partner_portal = cls.user_portal.partner_id
+        cls.partner_portal.parent_id = cls.customer_company
+        cls.colleague = cls.env['res.partner'].create({
+            'name': 'Lê Văn Cường', 'email': 'cuong.le@hoasen.example.vn', 'parent_id': cls.customer_company.id})
+        cls.ticket_own = cls._create_ticket(name='Máy in không hoạt động', partner_id=cls.partner_portal.id)
+        cls.ticket_colleague = cls._create_ticket(name='Hóa đơn sai', partner_id=cls.colleague.id)
+        cls.ticket_other = cls._create_ticket(name='Secret of another customer', partner_id=cls.customer.id)
+
+    def _csrf(self):
+        return http.Request.csrf_token(self)
+
+    def _form_data(self, **values):
+        return {
+            'csrf_token': self._csrf(),
+            'partner_name': 'Phạm Minh Đức',
+            'partner_email': 'duc.pham@example.vn',
+            'partner_phone': '0903 123 456',
+            'team_id': str(self.team.id),
+            'type_id': str(self.env.ref('cskh_helpdesk.type_question').id),
+            'name': 'Cách đổi mật khẩu?',
+            'description': 'Tôi quên mật khẩu.\nXin hướng dẫn.',
+            **values,
+        }
+
+    def _web_tickets(self):
+        return self.env['cskh.ticket'].search([('channel', '=', 'web')])
+
+
+@tagged('post_install', '-at_install', 'cskh')
+class TestPortalAccess(CskhPortalCommon):
+
+    def test_portal_record_rule(self):
+        Ticket = self.env['cskh.ticket'].with_user(self.user_portal)
+        tickets = Ticket.search([('id', 'in', (self.ticket_own | self.ticket_colleague | self.ticket_other).ids)])
+        self.assertEqual(tickets.ids, (self.ticket_own | self.ticket_colleague).sorted().ids)
+        with self.assertRaises(AccessError):
+            Ticket.browse(self.ticket_other.id).read(['name'])
+        with self.assertRaises(AccessError):
+            Ticket.browse(self.ticket_own.id).write({'name': 'Changed'})
+        with self.assertRaises(AccessError):
+            Ticket.create({'name': 'Direct create', 'team_id': self.team.id})
+        # following a ticket gives read access to it
+        self.ticket_other.message_subscribe(partner_ids=self.partner_portal.ids)
+        self.assertEqual(Ticket.browse(self.ticket_other.id).name, 'Secret of another customer')
+
+    def test_home_counter(self):
+        self.authenticate('cskh_portal', 'cskh_portal')
+        response = self.url_open('/my')
+        self.assertEqual(response.status_code, 200)
+        self.assertIn('data-placeholder_count="cskh_ticket_count"', response.text)
+        self.assertIn('href="/my/tickets"', response.text)
+        counters = self.make_jsonrpc_request('/my/counters', {'counters': ['cskh_ticket_count']})
+        self.assertEqual(counters['cskh_ticket_count'], 2)
+
+    def test_list_only_own_tickets(self):
+        self.authenticate('cskh_portal', 'cskh_portal')
+        response = self.url_open('/my/tickets')
+        self.assertEqual(response.status_code, 200)
+        self.assertIn(self.ticket_own.number, response.text)
+        self.assertIn(self.ticket_colleague.number, response.text)
+        self.assertNotIn(self.ticket_other.number, response.text)
+        self.assertNotIn('Secret of another customer', response.text)
+
+    def test_list_filters_search_sort_pager(self):
+        self.ticket_colleague.stage_id = self.stage_solved
+        self.authenticate('cskh_portal', 'cskh_portal')
+        open_page = self.url_open('/my/tickets').text
+        self.assertIn(self.ticket_own.number, open_page)
+        self.assertNotIn(self.ticket_colleague.number, open_page)
+        closed_page = self.url_open('/my/tickets?filterby=closed').text
+        self.assertNotIn(self.ticket_own.number, closed_page)
+        self.assertIn(self.ticket_colleague.number, closed_page)
+        found = self.url_open('/my/tickets', params={'filterby': 'all', 'search': 'hóa đơn'}).text
+        self.assertIn(self.ticket_colleague.number, found)
+        self.assertNotIn(self.ticket_own.number, found)
+        for sortby in ('date', 'update', 'number', 'name', 'stage', 'bogus'):
+            response = self.url_open('/my/tickets', params={'filterby': 'all', 'sortby': sortby})
+            self.assertEqual(response.status_code, 200, sortby)
+            self.assertIn(self.ticket_own.number, response.text)
+        step = CskhCustomerPortal._items_per_page
+        self.env['cskh.ticket'].create([
+            {'name': f'Ticket {i}', 'team_id': self.team.id, 'partner_id': self.partner_portal.id}
+            for i in range(step)])
+        page_1 = self.url_open('/my/tickets').text
+        self.assertEqual(page_1.count('o_cskh_portal_ticket_row'), step)
+        page_2 = self.url_open('/my/tickets/page/2').text
+        self.assertEqual(page_2.count('o_cskh_portal_ticket_row'), 1, "step + 1 open tickets")
+
+    def test_open_own_ticket(self):
+        self.ticket_own.user_id = self.user_agent
+        self.ticket_own.description = '<p>The printer shows error E-42</p>'
+        self.authenticate('cskh_portal', 'cskh_portal')
+        response = self.url_open(f'/my/tickets/{self.ticket_own.id}')
+        self.assertEqual(response.status_code, 200)
+        for expected in (self.ticket_own.number, 'Máy in không hoạt động', self.team.name, 'Agent Lan',
+                         'error E-42', 'o_portal_chatter', 'Close this ticket'):
+            self.assertIn(expected, response.text)
+
+    @mute_logger('odoo.http')
+    def test_open_other_customer_ticket(self):
+        self.authenticate('cskh_portal', 'cskh_portal')
+        for url in (f'/my/tickets/{self.ticket_other.id}', '/my/tickets/999999'):
+            response = self.url_open(url)
+            self.assertEqual(response.status_code, 404, url)
+            self.assertNotIn('Secret of another customer', response.text)
+            self.assertNotIn('Traceback', response.text)
+
+    def test_token_link_without_login(self):
+        token = self.ticket_other._portal_ensure_token()
+        response = self.url_open(f'/my/tickets/{self.ticket_other.id}?access_token={token}')
+        self.assertEqual(response.status_code, 200)
+        self.assertIn(self.ticket_other.number, response.text)
+        self.assertIn(f'data-token="{token}"', response.text)
+
+    @mute_logger('odoo.http')
+    def test_wrong_token(self):
+        self.ticket_other._portal_ensure_token()
+        response = self.url_open(f'/my/tickets/{self.ticket_other.id}?access_token=not-the-token')
+        self.assertEqual(response.status_code, 404)
+        self.assertNotIn('Secret of another customer', response.text)
+        self.assertNotIn('Traceback', response.text)
+        # without token, anonymous visitors are sent to the login page
+        response = self.url_open(f'/my/tickets/{self.ticket_other.id}', allow_redirects=False)
+        self.assertEqual(response.status_code, 303)
+        self.assertIn('/web/login', response.headers['Location'])
+        # a portal user with another ticket's token does not get this one
+        token_own = self.ticket_own._portal_ensure_token()
+        self.authenticate('cskh_portal', 'cskh_portal')
+        response = self.url_open(f'/my/tickets/{self.ticket_other.id}?access_token={token_own}')
+        self.assertEqual(response.status_code, 404)
+
+
+@tagged('post_install', '-at_install', 'cskh')
+class TestPortalActions(CskhPortalCommon):
+
+    def _post_message(self, ticket, body, **params):
+        return self.url_open('/mail/message/post', json={'params': {
+            'thread_model': 'cskh.ticket',
+            'thread_id': ticket.id,
+            'post_data': {'body': body, 'message_type': 'comment', 'subtype_xmlid': 'mail.mt_comment'},
+            **params,
+        }})
+
+    def test_reply_from_portal_chatter(self):
+        self.ticket_own.message_subscribe(partner_ids=self.user_agent.partner_id.ids)
+        self.authenticate('cskh_portal', 'cskh_portal')
+        with self.mock_mail_gateway():
+            response = self._post_message(self.ticket_own, 'Máy in vẫn lỗi sau khi khởi động lại')
+        self.assertEqual(response.status_code, 200)
+        message = self.ticket_own.message_ids[0]
+        self.assertEqual(message.author_id, self.partner_portal)
+        self.assertIn('vẫn lỗi', str(message.body))
+        self.assertEqual(message.subtype_id, self.env.ref('mail.mt_comment'))
+        # the agents following the ticket receive it like an email reply
+        self.assertIn(self.user_agent.partner_id, message.notified_partner_ids)
+
+    @mute_logger('odoo.http')
+    def test_reply_refused_on_other_ticket(self):
+        self.authenticate('cskh_portal', 'cskh_portal')
+        messages_before = self.ticket_other.message_ids
+        self._post_message(self.ticket_other, 'Intrusion')
+        self._post_message(self.ticket_other, 'Intrusion', token='not-the-token')
+        self.ticket_other.invalidate_recordset(['message_ids'])
+        self.assertEqual(self.ticket_other.message_ids, messages_before)
+
+    def test_reply_with_token_without_login(self):
+        token = self.ticket_other._portal_ensure_token()
+        self.authenticate(None, None)
+        response = self._post_message(self.ticket_other, 'Reply from the email link', token=token)
+        self.assertEqual(response.status_code, 200)
+        self.assertIn('Reply from the email link', str(self.ticket_other.message_ids[0].body))
+
+    def test_close_ticket(self):
+        self.authenticate('cskh_portal', 'cskh_portal')
+        response = self.url_open(
+            f'/my/tickets/{self.ticket_own.id}/close', data={'csrf_token': self._csrf()}, allow_redirects=False)
+        self.assertEqual(response.status_code, 303)
+        self.assertEqual(self.ticket_own.stage_id, self.stage_solved, "First closing stage that is not a cancellation")
+        self.assertTrue(self.ticket_own.is_closed)
+        log = self.ticket_own.message_ids.filtered(lambda m: 'closed the ticket' in str(m.body))
+        self.assertEqual(log.author_id, self.partner_portal)
+        page = self.url_open(f'/my/tickets/{self.ticket_own.id}').text
+        self.assertNotIn('Close this ticket', page)
+
+    @mute_logger('odoo.http')
+    def test_close_refused(self):
+        self.authenticate('cskh_portal', 'cskh_portal')
+        # no CSRF token
+        response = self.url_open(f'/my/tickets/{self.ticket_own.id}/close', data={'x': '1'})
+        self.assertEqual(response.status_code, 400)
+        self.assertFalse(self.ticket_own.is_closed)
+        # not his ticket
+        response = self.url_open(f'/my/tickets/{self.ticket_other.id}/close', data={'csrf_token': self._csrf()})
+        self.assertEqual(response.status_code, 404)
+        self.assertFalse(self.ticket_other.is_closed)
+
+    def test_close_with_token(self):
+        token = self.ticket_other._portal_ensure_token()
+        self.authenticate(None, None)
+        self.url_open(f'/my/tickets/{self.ticket_other.id}/close',
+                      data={'csrf_token': self._csrf(), 'access_token': token})
+        self.assertEqual(self.ticket_other.stage_id, self.stage_solved)
+        log = self.ticket_other.message_ids.filtered(lambda m: 'closed the ticket' in str(m.body))
+        self.assertEqual(log.author_id, self.customer)
+
+    def test_close_without_closing_stage(self):
+        ticket = self._create_ticket(team_id=self.team_private.id, partner_id=self.partner_portal.id)
+        self.team_private.stage_ids = self.other_stage
+        self.assertFalse(ticket._portal_can_close())
+        ticket.action_portal_close(partner=self.partner_portal)
+        self.assertFalse(ticket.is_closed)
+
+    def test_portal_new_ticket_with_attachment(self):
+        self.authenticate('cskh_portal', 'cskh_portal')
+        self.assertEqual(self.url_open('/my/tickets/new').status_code, 200)
+        response = self.url_open('/my/tickets/new', data=self._form_data(
+            partner_name='Someone Else', partner_email='spoof@example.com', name='Máy in kẹt giấy'),
+            files=[('attachments', ('loi.png', b'\x89PNG fake image', 'image/png')),
+                   ('attachments', ('page.html', b'<script>alert(1)</script>', 'text/html'))])
+        self.assertEqual(response.status_code, 200)
+        ticket = self._web_tickets()
+        self.assertEqual(len(ticket), 1)
+        self.assertIn(ticket.number, response.text)
+        self.assertEqual(ticket.name, 'Máy in kẹt giấy')
+        self.assertEqual(ticket.partner_id, self.partner_portal, "Portal users file tickets in their own name")
+        self.assertEqual(ticket.partner_email, self.partner_portal.email)
+        self.assertEqual(ticket.team_id, self.team)
+        self.assertIn(self.partner_portal, ticket.message_partner_ids)
+        attachments = self.env['ir.attachment'].search([('res_model', '=', 'cskh.ticket'), ('res_id', '=', ticket.id)])
+        self.assertEqual(sorted(attachments.mapped('name')), ['loi.png', 'page.html'])
+        self.assertEqual(attachments.filtered(lambda a: a.name == 'page.html').mimetype, 'text/plain',
+                         "Uploaded HTML is never served as HTML")
+        first_message = ticket.message_ids.filtered(lambda m: m.author_id == self.partner_portal)
+        self.assertEqual(first_message.attachment_ids, attachments)
+        # he can open it right away
+        self.assertEqual(self.url_open(f'/my/tickets/{ticket.id}').status_code, 200)
+
+
+@tagged('post_install', '-at_install', 'cskh')
+class TestWebForm(CskhPortalCommon):
+
+    def setUp(self):
+        super().setUp()
+        self.authenticate(None, None)
+
+    def test_form_renders(self):
+        response = self.url_open(f'/cskh/submit?team={self.team.id}')
+        self.assertEqual(response.status_code, 200)
+        self.assertIn('name="csrf_token"', response.text)
+        self.assertIn('name="cskh_website"', response.text)
+        self.assertIn(self.team.name, response.text)
+        self.team_c2.use_website_form = True
+        response = self.url_open('/cskh/submit')
+        self.assertIn(f'<option value="{self.team.id}"', response.text)
+        self.assertIn(f'<option value="{self.team_c2.id}"', response.text)
+        self.assertNotIn(self.team_private.name, response.text)
+
+    @mute_logger('odoo.http')
+    def test_form_unknown_or_unpublished_team(self):
+        for team in (str(self.team_private.id), '999999', 'abc'):
+            self.assertEqual(self.url_open(f'/cskh/submit?team={team}').status_code, 404, team)
+        response = self.url_open(f'/cskh/submit?team={self.team.id}', data=self._form_data(
+            team_id=str(self.team_private.id)))
+        self.assertEqual(response.status_code, 200)
+        ticket = self._web_tickets()
+        self.assertEqual(ticket.team_id, self.team, "The team of the URL wins over a forged field")
+
+    def test_valid_submission_new_customer(self):
+        response = self.url_open(
+            f'/cskh/submit?team={self.team.id}', data=self._form_data(),
+            files=[('attachments', ('hoa-don.pdf', b'%PDF-1.4 fake', 'application/pdf'))])
+        self.assertEqual(response.status_code, 200)
+        ticket = self._web_tickets()
+        self.assertEqual(len(ticket), 1)
+        self.assertIn(ticket.number, response.text)
+        self.assertEqual(ticket.channel, 'web')
+        self.assertEqual(ticket.name, 'Cách đổi mật khẩu?')
+        self.assertEqual(ticket.type_id, self.env.ref('cskh_helpdesk.type_question'))
+        self.assertIn('Xin hướng dẫn.', str(ticket.description))
+        self.assertEqual(ticket.partner_id.name, 'Phạm Minh Đức')
+        self.assertEqual(ticket.partner_id.email, 'duc.pham@example.vn')
+        self.assertEqual(ticket.partner_phone, '0903 123 456')
+        self.assertEqual(ticket.web_form_ip, '127.0.0.1')
+        self.assertIn(ticket.partner_id, ticket.message_partner_ids)
+        self.assertNotIn(self.env.ref('base.public_partner'), ticket.message_partner_ids)
+        self.assertEqual(ticket.message_ids.attachment_ids.mapped('name'), ['hoa-don.pdf'])
+        # the public confirmation does not leak an access link
+        self.assertNotIn('access_token', response.text)
+
+    def test_valid_submission_known_customer(self):
+        self.url_open(f'/cskh/submit?team={self.team.id}', data=self._form_data(
+            partner_email='An.Nguyen@Example.vn', partner_name='An'))
+        ticket = self._web_tickets()
+        self.assertEqual(ticket.partner_id, self.customer, "Matched by email, no duplicate contact")
+        self.assertEqual(ticket.customer_tier, 'vip')
+
+    def test_missing_fields_rerender_with_values(self):
+        response = self.url_open(f'/cskh/submit?team={self.team.id}', data=self._form_data(
+            name='', partner_email='not-an-email', description='Chi tiết <b>quan trọng</b>'))
+        self.assertEqual(response.status_code, 200)
+        self.assertFalse(self._web_tickets())
+        self.assertIn('This field is required.', response.text)
+        self.assertIn('Please enter a valid email address.', response.text)
+        # nothing typed is lost (and it is escaped)
+        self.assertIn('value="Phạm Minh Đức"', response.text)
+        self.assertIn('value="not-an-email"', response.text)
+        self.assertIn('Chi tiết &lt;b&gt;quan trọng&lt;/b&gt;', response.text)
+        self.assertIn('value="0903 123 456"', response.text)
+
+    def test_too_long_text(self):
+        response = self.url_open(f'/cskh/submit?team={self.team.id}', data=self._form_data(name='x' * 300))
+        self.assertIn('This text is too long: at most 256 characters.', response.text)
+        self.assertFalse(self._web_tickets())
+
+    def test_missing_team_choice(self):
+        self.team_c2.use_website_form = True
+        response = self.url_open('/cskh/submit', data=self._form_data(team_id=''))
+        self.assertIn('Please choose a team.', response.text)
+        self.assertFalse(self._web_tickets())
+
+    def test_oversized_attachment_refused(self):
+        self.env['ir.config_parameter'].set_param('cskh_helpdesk.web_form_max_file_size', 1)
+        response = self.url_open(
+            f'/cskh/submit?team={self.team.id}', data=self._form_data(),
+            files=[('attachments', ('big.bin', b'x' * (1024 * 1024 + 1), 'application/octet-stream'))])
+        self.assertEqual(response.status_code, 200)
+        self.assertIn('is too large', response.text)
+        self.assertIn('value="Cách đổi mật khẩu?"', response.text)
+        self.assertFalse(self._web_tickets())
+
+    def test_too_many_files_refused(self):
+        self.env['ir.config_parameter'].set_param('cskh_helpdesk.web_form_max_files', 2)
+        files = [('attachments', (f'f{i}.txt', b'x', 'text/plain')) for i in range(3)]
+        response = self.url_open(f'/cskh/submit?team={self.team.id}', data=self._form_data(), files=files)
+        self.assertIn('You can attach at most 2 files.', response.text)
+        self.assertFalse(self._web_tickets())
+
+    def test_honeypot(self):
+        response = self.url_open(f'/cskh/submit?team={self.team.id}', data=self._form_data(
+            cskh_website='http://spam.example.com'))
+        self.assertEqual(response.status_code, 200)
+        self.assertIn('Your request has been received.', response.text)
+        self.assertFalse(self._web_tickets())
+        self.assertFalse(self.env['res.partner'].search([('email', '=', 'duc.pham@example.vn')]))
+
+    @mute_logger('odoo.http')
+    def test_csrf_required(self):
+        data = self._form_data()
+        del data['csrf_token']
+        response = self.url_open(f'/cskh/submit?team={self.team.id}', data=data)
+        self.assertEqual(response.status_code, 400)
+        self.assertFalse(self._web_tickets())
+
+    def test_rate_limit(self):
+        self.env['ir.config_parameter'].set_param('cskh_helpdesk.web_form_rate_limit', 2)
+        for i in range(2):
+            self.url_open(f'/cskh/submit?team={self.team.id}', data=self._form_data(
+                partner_email=f'sender{i}@example.vn'))
+        self.assertEqual(len(self._web_tickets()), 2)
+        # third one from the same IP, new email
+        response = self.url_open(f'/cskh/submit?team={self.team.id}', data=self._form_data(
+            partner_email='sender9@example.vn'))
+        self.assertIn('too many requests', response.text)
+        self.assertEqual(len(self._web_tickets()), 2)
+        # by email: tickets of that address sent from elsewhere count too
+        self.env['ir.config_parameter'].set_param('cskh_helpdesk.web_form_rate_limit', 3)
+        self._web_tickets().sudo().web_form_ip = '10.0.0.1'
+        self.env['cskh.ticket'].create([{
+            'name': f'Earlier {i}', 'team_id': self.team.id, 'channel': 'web',
+            'partner_email': 'flood@example.vn', 'web_form_ip': '10.0.0.2'} for i in range(3)])
+        response = self.url_open(f'/cskh/submit?team={self.team.id}', data=self._form_data(
+            partner_email='Flood@example.vn'))
+        self.assertIn('too many requests', response.text)
+        self.assertEqual(len(self._web_tickets()), 5)
+        response = self.url_open(f'/cskh/submit?team={self.team.id}', data=self._form_data(
+            partner_email='calm@example.vn'))
+        self.assertEqual(len(self._web_tickets()), 6)
+
+    def test_rate_limit_window(self):
+        Ticket = self.env['cskh.ticket']
+        Ticket.create({'name': 'Web', 'team_id': self.team.id, 'channel': 'web', 'web_form_ip': '10.1.1.1'})
+        Ticket.create({'name': 'Mail', 'team_id': self.team.id, 'channel': 'email', 'partner_email': 'x@example.vn'})
+        self.assertEqual(Ticket._get_web_form_recent_count(ip='10.1.1.1'), 1)
+        self.assertEqual(Ticket._get_web_form_recent_count(email='x@example.vn'), 0, "Only web tickets count")
+        self.assertEqual(Ticket._get_web_form_recent_count(email='%'), 0, "No wildcard match")
+        self.assertEqual(Ticket._get_web_form_recent_count(), 0)
+        with freeze_time('2999-01-01'):
+            self.assertEqual(Ticket._get_web_form_recent_count(ip='10.1.1.1'), 0)
+
+
+@tagged('post_install', '-at_install', 'cskh')
+class TestPortalVietnamese(CskhPortalCommon):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env['res.lang']._activate_lang('vi_VN')
+        cls.user_portal.lang = 'vi_VN'
+
+    def test_pages_render_in_vietnamese(self):
+        ticket = self._create_ticket(name='Đổi trả hàng', partner_id=self.partner_portal.id)
+        with freeze_time('2025-03-14 10:00:00'):
+            ticket.stage_id = self.stage_solved
+            ticket.flush_recordset()
+        ticket.message_post(body='Xin chào', message_type='comment')
+        self.authenticate('cskh_portal', 'cskh_portal')
+        self.assertIn('03/14/2025', self.url_open(f'/en/my/tickets/{ticket.id}').text)
+        pages = {
+            '/vi/my': 'cskh_ticket_count',
+            '/vi/my/tickets?filterby=closed': 'Đổi trả hàng',
+            f'/vi/my/tickets/{ticket.id}': 'Đổi trả hàng',
+            '/vi/my/tickets/new': 'o_cskh_ticket_form',
+        }
+        for url, expected in pages.items():
+            response = self.url_open(url)
+            self.assertEqual(response.status_code, 200, url)
+            self.assertIn(expected, response.text, url)
+        # dates follow the Vietnamese format
+        self.assertIn('14/03/2025', self.url_open(f'/vi/my/tickets/{ticket.id}').text)
+        self.authenticate(None, None)
+        response = self.url_open(f'/vi/cskh/submit?team={self.team.id}')
+        self.assertEqual(response.status_code, 200)
+        response = self.url_open(f'/vi/cskh/submit?team={self.team.id}', data=self._form_data())
+        self.assertEqual(response.status_code, 200)
+        web_ticket = self._web_tickets()
+        self.assertIn(web_ticket.number, response.text)
+        self.assertEqual(web_ticket.partner_id.lang, 'vi_VN', "New customers are answered in their language")
+
+
+@tagged('post_install', '-at_install', 'cskh')
+class TestPortalTour(CskhPortalCommon):
+
+    def test_portal_tour(self):
+        self.ticket_own.write({'name': 'Máy in không hoạt động'})
+        self.ticket_own.message_post(body='Please restart the printer.', author_id=self.user_agent.partner_id.id,
+                                     message_type='comment', subtype_xmlid='mail.mt_comment')
+        self.team_c2.use_website_form = True
+        self.start_tour('/my', 'cskh_portal_tour', login='cskh_portal')
+        self.assertTrue(self.ticket_own.message_ids.filtered(lambda m: 'Still broken' in str(m.body)))
+        ticket = self._web_tickets()
+        self.assertEqual(ticket.name, 'Tour ticket')
+        self.assertEqual(ticket.partner_id, self.partner_portal)
