@@ -1,2 +1,3 @@
 # Part of cskh_helpdesk. See LICENSE file for full copyright and licensing details.
 from . import models
+from . import controllers

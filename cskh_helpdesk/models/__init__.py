@@ -4,3 +4,4 @@ from . import cskh_ticket_type
 from . import cskh_team
 from . import cskh_ticket
 from . import res_partner
+from . import cskh_survey_response
