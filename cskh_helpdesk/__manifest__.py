@@ -41,6 +41,7 @@ ready-made process templates; complete Vietnamese translation.
     ],
     'demo': [
         'demo/cskh_helpdesk_demo.xml',
+        'demo/cskh_survey_demo.xml',
     ],
     'application': True,
     'installable': True,

@@ -5,7 +5,7 @@ from freezegun import freeze_time
 
 from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, tagged, users
-from odoo.tools import mute_logger
+from odoo.tools import format_date, mute_logger
 
 from odoo.addons.cskh_helpdesk.tests.common import CskhCommon
 
@@ -379,3 +379,18 @@ class TestSurveyPage(HttpCase, CskhSurveyCommon):
         self.env.invalidate_all()
         self.assertEqual(other_response.state, 'sent')
         self.assertEqual(self.response.csat, 1)
+
+    def test_page_in_customer_language(self):
+        self.env['res.lang']._activate_lang('vi_VN')
+        self.customer.lang = 'vi_VN'
+        self.response.date_expiry = datetime(2099, 1, 31, 10, 0)
+        res = self.url_open(f'/cskh/survey/{self.token}')
+        self.assertEqual(res.status_code, 200)
+        # dates are written the Vietnamese way (day first)
+        expiry = format_date(self.env(context={'lang': 'vi_VN'}), self.response.date_expiry)
+        self.assertNotEqual(expiry, format_date(self.env(context={'lang': 'en_US'}), self.response.date_expiry))
+        self.assertIn(f'until {expiry}', res.text)
+
+    def test_nps_zero_can_be_chosen(self):
+        res = self.url_open(f'/cskh/survey/{self.token}')
+        self.assertIn('name="nps" value="0"', res.text)
