@@ -33,6 +33,7 @@ ready-made process templates; complete Vietnamese translation.
         'data/utm_source_data.xml',
         'data/mail_template_data.xml',
         'data/cskh_team_mail_data.xml',
+        'data/cskh_survey_data.xml',
         'views/cskh_ticket_views.xml',
         'views/cskh_team_views.xml',
         'views/cskh_stage_views.xml',
@@ -44,11 +45,14 @@ ready-made process templates; complete Vietnamese translation.
         'wizard/cskh_lead_create_ticket_views.xml',
         'views/cskh_auto_reply_views.xml',
         'views/cskh_ticket_templates.xml',
+        'views/cskh_survey_response_views.xml',
+        'views/cskh_survey_templates.xml',
         'views/cskh_helpdesk_menus.xml',
     ],
     'demo': [
         'demo/cskh_helpdesk_demo.xml',
         'demo/cskh_crm_demo.xml',
+        'demo/cskh_survey_demo.xml',
     ],
     'assets': {
         'web.assets_frontend': [

@@ -7,3 +7,4 @@ from . import res_partner
 from . import crm_lead
 from . import cskh_auto_reply
 from . import mail_thread
+from . import cskh_survey_response

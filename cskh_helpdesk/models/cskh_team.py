@@ -1,4 +1,5 @@
 import ast
+from datetime import timedelta
 
 from odoo import api, fields, models
 
@@ -231,3 +232,86 @@ class CskhTeam(models.Model):
 
     def action_view_my_tickets(self):
         return self._get_ticket_action('filter_my_tickets')
+
+    # ------------------------------------------------------------
+    # ---- SATISFACTION SURVEY ----
+    # ------------------------------------------------------------
+
+    survey_delay_hours = fields.Integer(
+        "Survey Delay (hours)", default=0,
+        help="Hours to wait after a ticket is solved before emailing the survey. "
+             "0 sends it as soon as the ticket is solved.")
+    survey_resend_on_reclose = fields.Boolean(
+        "New Survey at Each Closure", default=True,
+        help="When a reopened ticket is solved again, send a new survey. "
+             "Otherwise a ticket is surveyed only once.")
+    survey_expiry_days = fields.Integer(
+        "Answerable for (days)", default=30,
+        help="How long the customer can give or change his answer. 0 means no limit.")
+    survey_csat_threshold = fields.Integer(
+        "Low CSAT at or below", default=2,
+        help="A satisfaction score (1-5) at or below this value alerts the team leader.")
+    survey_nps_threshold = fields.Integer(
+        "Low NPS at or below", default=6,
+        help="A recommendation score (0-10) at or below this value alerts the team leader.")
+    survey_reopen_on_low_score = fields.Boolean(
+        "Reopen on Low Score",
+        help="Move a solved ticket back to the first open stage when its survey gets a low score.")
+    use_followup = fields.Boolean(
+        "Follow-up after Resolution",
+        help="Schedule an activity for the assignee some days after a ticket is solved, "
+             "e.g. a call to check that everything still works.")
+    followup_days = fields.Integer("Follow-up after (days)", default=3)
+    followup_activity_type_id = fields.Many2one(
+        'mail.activity.type', string="Follow-up Activity",
+        domain="['|', ('res_model', '=', False), ('res_model', '=', 'cskh.ticket')]",
+        default=lambda self: self.env.ref('mail.mail_activity_data_call', raise_if_not_found=False))
+    survey_csat_avg = fields.Float(
+        "Average CSAT", compute='_compute_survey_metrics',
+        help="Average satisfaction (1-5) of the surveys sent over the last 30 days.")
+    survey_csat_pct = fields.Float(
+        "CSAT %", compute='_compute_survey_metrics',
+        help="Share of satisfied answers (4 or 5) over the last 30 days.")
+    survey_nps = fields.Float(
+        "NPS", compute='_compute_survey_metrics',
+        help="Net Promoter Score over the last 30 days: % promoters (9-10) minus % detractors (0-6).")
+    survey_ces_avg = fields.Float(
+        "Average CES", compute='_compute_survey_metrics',
+        help="Average customer effort (1-7, higher is easier) over the last 30 days.")
+    survey_response_rate = fields.Float(
+        "Response Rate", compute='_compute_survey_metrics',
+        help="Answered surveys out of surveys sent over the last 30 days, in percent.")
+    survey_answered_count = fields.Integer("Survey Answers", compute='_compute_survey_metrics')
+
+    _survey_metrics_days = 30
+
+    _survey_thresholds = models.Constraint(
+        'check (survey_csat_threshold >= 0 and survey_csat_threshold <= 5 '
+        'and survey_nps_threshold >= 0 and survey_nps_threshold <= 10)',
+        "Low score thresholds must lie in the score ranges (CSAT 0-5, NPS 0-10).")
+    _survey_positive_delays = models.Constraint(
+        'check (survey_delay_hours >= 0 and survey_expiry_days >= 0 and followup_days >= 0)',
+        "Survey delays and follow-up days cannot be negative.")
+
+    def _compute_survey_metrics(self):
+        """Dashboard KPIs over the surveys sent in the last ``_survey_metrics_days``
+        days, in one grouped query whatever the number of teams."""
+        since = fields.Datetime.now() - timedelta(days=self._survey_metrics_days)
+        Response = self.env['cskh.survey.response']
+        metrics = Response._get_metrics(
+            [('team_id', 'in', self.ids), ('date_sent', '>=', since)], 'team_id')
+        empty = Response._empty_metrics()
+        for team in self:
+            data = metrics.get(team, empty)
+            team.survey_csat_avg = data['csat_avg']
+            team.survey_csat_pct = data['csat_pct']
+            team.survey_nps = data['nps']
+            team.survey_ces_avg = data['ces_avg']
+            team.survey_response_rate = data['response_rate']
+            team.survey_answered_count = data['answered_count']
+
+    def action_view_survey_responses(self):
+        self.ensure_one()
+        action = self.env['ir.actions.act_window']._for_xml_id('cskh_helpdesk.cskh_survey_response_action')
+        action['context'] = {'search_default_team_id': self.id, 'search_default_filter_answered': 1}
+        return action

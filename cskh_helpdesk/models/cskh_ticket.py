@@ -236,7 +236,10 @@ class CskhTicket(models.Model):
 
     def write(self, vals):
         self._check_lead_access([vals])
-        return super().write(vals)
+        solved_before = self._survey_get_solved_before(vals)
+        res = super().write(vals)
+        self._survey_on_stage_change(solved_before)
+        return res
 
     @api.model
     def _match_partners_by_email(self, vals_list):
@@ -680,3 +683,146 @@ class CskhTicket(models.Model):
         since = fields.Datetime.subtract(fields.Datetime.now(), hours=hours)
         domain = Domain('channel', '=', 'web') & Domain('create_date', '>=', since) & Domain.OR(conditions)
         return self.sudo().with_context(active_test=False).search_count(domain)
+    # ---- SATISFACTION SURVEY ----
+    # ------------------------------------------------------------
+
+    closure_count = fields.Integer(
+        "Closures", copy=False, readonly=True,
+        help="How many times the ticket was solved. Each closure may send its own survey.")
+    survey_response_ids = fields.One2many(
+        'cskh.survey.response', 'ticket_id', string="Survey Responses", copy=False)
+    survey_csat = fields.Integer(
+        "CSAT", compute='_compute_survey_scores', store=True, aggregator='avg',
+        help="Satisfaction (1-5) of the latest survey answer.")
+    survey_nps = fields.Integer(
+        "NPS Rating", compute='_compute_survey_scores', store=True, aggregator='avg',
+        help="Likelihood to recommend (0-10) of the latest survey answer.")
+    survey_ces = fields.Integer(
+        "CES", compute='_compute_survey_scores', store=True, aggregator='avg',
+        help="Customer effort (1-7) of the latest survey answer.")
+    survey_comment = fields.Text("Survey Comment", compute='_compute_survey_scores', store=True)
+    survey_state = fields.Selection(
+        [('sent', "Survey Sent"), ('answered', "Answered")], string="Survey",
+        compute='_compute_survey_scores', store=True)
+
+    @api.depends('survey_response_ids.state', 'survey_response_ids.csat',
+                 'survey_response_ids.nps', 'survey_response_ids.ces', 'survey_response_ids.comment')
+    def _compute_survey_scores(self):
+        """Scores of the latest answered survey (else the latest sent one), in one query."""
+        groups = self.env['cskh.survey.response'].sudo()._read_group(
+            [('ticket_id', 'in', self.ids), ('state', 'in', ('sent', 'answered'))],
+            ['ticket_id', 'state'], ['id:max'])
+        latest = defaultdict(dict)
+        for ticket, state, response_id in groups:
+            latest[ticket.id][state] = response_id
+        Response = self.env['cskh.survey.response'].sudo()
+        for ticket in self:
+            ids = latest.get(ticket.id, {})
+            response = Response.browse(ids.get('answered') or ids.get('sent'))
+            ticket.survey_state = response.state
+            answered = response.state == 'answered'
+            ticket.survey_csat = answered and response.csat
+            ticket.survey_nps = answered and response.has_nps and response.nps
+            ticket.survey_ces = answered and response.ces
+            ticket.survey_comment = answered and response.comment
+
+    def _survey_is_solved(self):
+        """Solved = in a closing stage that is not a cancellation stage."""
+        self.ensure_one()
+        return self.stage_id.is_closed and not self.stage_id.is_cancel
+
+    def _survey_get_solved_before(self, vals):
+        """Ids of the tickets solved before a write that may change their stage."""
+        if 'stage_id' not in vals and 'team_id' not in vals:
+            return None
+        return {ticket.id for ticket in self if ticket._survey_is_solved()}
+
+    def _survey_on_stage_change(self, solved_before):
+        """After a stage change: a new closure schedules the survey and the follow-up;
+        leaving the solved state cancels surveys not sent yet."""
+        if solved_before is None:
+            return
+        closing = self.filtered(lambda t: t.id not in solved_before and t._survey_is_solved())
+        leaving = self.filtered(lambda t: t.id in solved_before and not t._survey_is_solved())
+        if leaving:
+            self.env['cskh.survey.response'].sudo().search(
+                [('ticket_id', 'in', leaving.ids), ('state', '=', 'scheduled')]).state = 'cancelled'
+        if closing:
+            closing._survey_on_closure()
+
+    def _survey_on_closure(self):
+        for ticket in self:
+            ticket.closure_count += 1
+        self._survey_schedule()
+        self._survey_schedule_followup()
+
+    def _survey_schedule(self):
+        """Create one survey for the current closure of each ticket whose team asks for
+        it; send it now or wake the sending cron up when it is due."""
+        Response = self.env['cskh.survey.response'].sudo()
+        tickets = self.filtered(lambda t: t.team_id.use_survey and t.partner_id)
+        already = set()
+        if tickets.filtered(lambda t: not t.team_id.survey_resend_on_reclose):
+            already = {ticket.id for [ticket] in Response._read_group(
+                [('ticket_id', 'in', tickets.ids), ('state', '!=', 'cancelled')], ['ticket_id'])}
+        tickets = tickets.filtered(lambda t: t.team_id.survey_resend_on_reclose or t.id not in already)
+        if not tickets:
+            return Response
+        now = fields.Datetime.now()
+        responses = Response.create([{
+            'ticket_id': ticket.id,
+            'closure_key': ticket.closure_count,
+            'partner_id': ticket.partner_id.id,
+            'date_scheduled': now + timedelta(hours=ticket.team_id.survey_delay_hours),
+        } for ticket in tickets])
+        responses.filtered(lambda r: r.date_scheduled <= now)._send_survey()
+        later = responses.filtered(lambda r: r.state == 'scheduled')
+        if later:
+            self.env.ref('cskh_helpdesk.cskh_ticket_cron_send_survey')._trigger(
+                at=set(later.mapped('date_scheduled')))
+        return responses
+
+    def _survey_schedule_followup(self):
+        """Post-resolution care: an activity for the assignee N days after closing."""
+        for ticket in self.filtered(lambda t: t.team_id.use_followup):
+            team = ticket.team_id
+            user = ticket.user_id or team.leader_id
+            activity_type = team.followup_activity_type_id \
+                or self.env.ref('mail.mail_activity_data_call', raise_if_not_found=False)
+            ticket.activity_schedule(
+                activity_type_id=activity_type.id,
+                date_deadline=fields.Date.to_date(ticket.date_closed) + timedelta(days=team.followup_days),
+                user_id=user.id or self.env.uid,
+                summary=self.env._("Follow up with the customer after resolution"),
+            )
+
+    def _survey_get_response_to_send(self):
+        """The survey the mail template is rendering (set in context by the sender)."""
+        self.ensure_one()
+        response_id = self.env.context.get('cskh_survey_response_id')
+        Response = self.env['cskh.survey.response'].sudo()
+        if response_id:
+            return Response.browse(response_id)
+        return Response.search([('ticket_id', '=', self.id), ('state', '=', 'sent')], limit=1, order='id desc')
+
+    @api.model
+    def _cron_send_survey(self, batch_size=100):
+        """Send the surveys whose delay is over, in batches. Rows are locked with SKIP
+        LOCKED so several workers never send the same survey twice."""
+        Response = self.env['cskh.survey.response'].sudo()
+        domain = [('state', '=', 'scheduled'), ('date_scheduled', '<=', fields.Datetime.now())]
+        self.env['ir.cron']._commit_progress(remaining=Response.search_count(domain))
+        while True:
+            responses = Response.search(domain, limit=batch_size, order='date_scheduled, id')
+            responses = responses.try_lock_for_update().filtered_domain(domain)
+            if not responses:
+                break
+            responses._send_survey()
+            if not self.env['ir.cron']._commit_progress(len(responses)):
+                break
+
+    def action_view_survey_responses(self):
+        action = self.env['ir.actions.act_window']._for_xml_id('cskh_helpdesk.cskh_survey_response_action')
+        action['domain'] = [('ticket_id', 'in', self.ids)]
+        action['context'] = {}
+        return action

@@ -9,3 +9,4 @@ from . import test_mail_gateway
 from . import test_mailgate
 from . import test_performance
 from . import test_portal
+from . import test_survey

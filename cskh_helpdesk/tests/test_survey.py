@@ -1,0 +1,396 @@
+import re
+from datetime import date, datetime, timedelta
+
+from freezegun import freeze_time
+
+from odoo.exceptions import AccessError
+from odoo.tests import HttpCase, tagged, users
+from odoo.tools import format_date, mute_logger
+
+from odoo.addons.cskh_helpdesk.tests.common import CskhCommon
+
+
+class CskhSurveyCommon(CskhCommon):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.team.write({'use_survey': True, 'survey_expiry_days': 7})
+        cls.survey_template = cls.env.ref('cskh_helpdesk.mail_template_data_survey')
+
+    def _survey_messages(self, ticket):
+        return ticket.message_ids.filtered(lambda m: '/cskh/survey/' in (m.body or ''))
+
+    def _survey_mails(self, ticket):
+        return self.env['mail.mail'].sudo().search([
+            ('model', '=', 'cskh.ticket'), ('res_id', '=', ticket.id),
+            ('body_html', 'ilike', '/cskh/survey/'),
+        ])
+
+    def _run_survey_cron(self):
+        # the cron runs in its own cursor: make it see (and only simulate committing) the test data
+        with self.enter_registry_test_mode():
+            self.env.ref('cskh_helpdesk.cskh_ticket_cron_send_survey').method_direct_trigger()
+
+    def _answer(self, ticket, csat, nps=None, ces=None, comment=None):
+        response = ticket.survey_response_ids.filtered(lambda r: r.state in ('sent', 'answered'))[:1]
+        response._apply_answer(csat, nps=nps, ces=ces, comment=comment)
+        return response
+
+
+@tagged('post_install', '-at_install', 'cskh')
+class TestSurveySending(CskhSurveyCommon):
+
+    def test_closing_sends_exactly_one_survey(self):
+        ticket = self._create_ticket(partner_id=self.customer.id, user_id=self.user_agent.id)
+        self.assertFalse(ticket.survey_response_ids)
+
+        ticket.stage_id = self.stage_solved
+        response = ticket.survey_response_ids
+        self.assertEqual(len(response), 1)
+        self.assertRecordValues(response, [{
+            'state': 'sent', 'closure_key': 1, 'partner_id': self.customer.id,
+            'team_id': self.team.id, 'user_id': self.user_agent.id,
+        }])
+        self.assertTrue(response.date_expiry)
+        self.assertEqual(response.rating_id.res_model, 'cskh.ticket')
+        self.assertEqual(response.rating_id.res_id, ticket.id)
+        self.assertTrue(response.rating_id.access_token)
+        mail = self._survey_mails(ticket)
+        self.assertEqual(len(mail), 1)
+        self.assertEqual(mail.recipient_ids, self.customer)
+        for csat in range(1, 6):
+            self.assertIn(f'/cskh/survey/{response.rating_id.access_token}/{csat}', mail.body_html)
+        self.assertEqual(ticket.survey_state, 'sent')
+
+        # writing the same closed stage again, or another edit, is not a new closure
+        ticket.write({'stage_id': self.stage_solved.id})
+        ticket.name = 'Renamed'
+        self.assertEqual(len(ticket.survey_response_ids), 1)
+        self.assertEqual(len(self._survey_mails(ticket)), 1)
+
+    def test_reclosing(self):
+        ticket = self._create_ticket(partner_id=self.customer.id)
+        ticket.stage_id = self.stage_solved
+        ticket.stage_id = self.stage_progress
+        ticket.stage_id = self.stage_solved
+        self.assertEqual(ticket.closure_count, 2)
+        self.assertEqual(sorted(ticket.survey_response_ids.mapped('closure_key')), [1, 2])
+        self.assertEqual(len(ticket.survey_response_ids.rating_id), 2, "each survey has its own token")
+
+        self.team.survey_resend_on_reclose = False
+        ticket.stage_id = self.stage_progress
+        ticket.stage_id = self.stage_solved
+        self.assertEqual(ticket.closure_count, 3)
+        self.assertEqual(len(ticket.survey_response_ids), 2)
+
+    def test_one_survey_per_closure_constraint(self):
+        ticket = self._create_ticket(partner_id=self.customer.id)
+        ticket.stage_id = self.stage_solved
+        with self.assertRaises(Exception), mute_logger('odoo.sql_db'):
+            with self.env.cr.savepoint():
+                self.env['cskh.survey.response'].create({'ticket_id': ticket.id, 'closure_key': 1})
+
+    def test_no_survey(self):
+        # cancelled stage
+        ticket = self._create_ticket(partner_id=self.customer.id)
+        ticket.stage_id = self.stage_cancel
+        self.assertTrue(ticket.is_closed)
+        self.assertFalse(ticket.survey_response_ids)
+        self.assertFalse(self._survey_mails(ticket))
+        # team without survey
+        ticket_private = self.env['cskh.ticket'].create({
+            'name': 'Bảo hành', 'team_id': self.team_private.id, 'partner_id': self.customer.id})
+        ticket_private.stage_id = self.stage_solved
+        self.assertFalse(ticket_private.survey_response_ids)
+        # no customer to ask
+        ticket_anonymous = self._create_ticket()
+        ticket_anonymous.stage_id = self.stage_solved
+        self.assertFalse(ticket_anonymous.survey_response_ids)
+
+    def test_delayed_survey_through_cron(self):
+        self.team.survey_delay_hours = 2
+        cron = self.env.ref('cskh_helpdesk.cskh_ticket_cron_send_survey')
+        with freeze_time('2026-03-02 10:00:00'):
+            ticket = self._create_ticket(partner_id=self.customer.id)
+            ticket_reopened = self._create_ticket(partner_id=self.customer.id)
+            (ticket | ticket_reopened).stage_id = self.stage_solved
+            response = ticket.survey_response_ids
+            self.assertRecordValues(response, [{'state': 'scheduled', 'date_scheduled': datetime(2026, 3, 2, 12)}])
+            self.assertFalse(response.rating_id)
+            self.assertFalse(self._survey_mails(ticket))
+            self.assertTrue(self.env['ir.cron.trigger'].search(
+                [('cron_id', '=', cron.id), ('call_at', '=', datetime(2026, 3, 2, 12))]))
+            ticket_reopened.stage_id = self.stage_progress
+            self.assertEqual(ticket_reopened.survey_response_ids.state, 'cancelled')
+
+        with freeze_time('2026-03-02 11:00:00'):
+            self._run_survey_cron()
+            self.assertEqual(response.state, 'scheduled', "not due yet")
+
+        with freeze_time('2026-03-02 12:30:00'):
+            self._run_survey_cron()
+            self.assertEqual(response.state, 'sent')
+            self.assertEqual(response.date_sent, datetime(2026, 3, 2, 12, 30))
+            self.assertEqual(response.date_expiry, datetime(2026, 3, 9, 12, 30))
+            self.assertEqual(len(self._survey_mails(ticket)), 1)
+            self.assertFalse(self._survey_mails(ticket_reopened))
+            self._run_survey_cron()
+            self.assertEqual(len(self._survey_mails(ticket)), 1, "a survey is never sent twice")
+
+    def test_delayed_survey_ticket_cancelled_meanwhile(self):
+        self.team.survey_delay_hours = 1
+        with freeze_time('2026-03-02 10:00:00'):
+            ticket = self._create_ticket(partner_id=self.customer.id)
+            ticket.stage_id = self.stage_solved
+            self.assertEqual(ticket.survey_response_ids.state, 'scheduled')
+            ticket.stage_id = self.stage_cancel  # closed, but no longer solved
+            self.assertEqual(ticket.survey_response_ids.state, 'cancelled')
+        with freeze_time('2026-03-02 12:00:00'):
+            self._run_survey_cron()
+        self.assertEqual(ticket.survey_response_ids.state, 'cancelled')
+        self.assertFalse(self._survey_mails(ticket))
+
+    def test_followup_activity(self):
+        self.team.write({'use_followup': True, 'followup_days': 3})
+        with freeze_time('2026-03-02 10:00:00'):
+            ticket = self._create_ticket(partner_id=self.customer.id, user_id=self.user_agent.id)
+            ticket.stage_id = self.stage_solved
+        activity = ticket.activity_ids
+        self.assertEqual(len(activity), 1)
+        self.assertRecordValues(activity, [{
+            'user_id': self.user_agent.id,
+            'date_deadline': date(2026, 3, 5),
+            'activity_type_id': self.env.ref('mail.mail_activity_data_call').id,
+        }])
+        # no follow-up for cancelled tickets
+        other = self._create_ticket(partner_id=self.customer.id, user_id=self.user_agent.id)
+        other.stage_id = self.stage_cancel
+        self.assertFalse(other.activity_ids)
+
+
+@tagged('post_install', '-at_install', 'cskh')
+class TestSurveyAnswers(CskhSurveyCommon):
+
+    def test_answer_posts_and_updates_rating(self):
+        ticket = self._create_ticket(partner_id=self.customer.id)
+        ticket.stage_id = self.stage_solved
+        response = self._answer(ticket, 4, nps=9, ces=6, comment='Nhanh và chu đáo')
+        self.assertRecordValues(response, [{
+            'state': 'answered', 'csat': 4, 'nps': 9, 'nps_category': 'promoter', 'ces': 6,
+            'is_low_score': False,
+        }])
+        self.assertRecordValues(response.rating_id, [{'rating': 4, 'consumed': True, 'feedback': 'Nhanh và chu đáo'}])
+        self.assertEqual(ticket.rating_avg, 4, "the CSAT counts in Odoo's rating statistics")
+        self.assertRecordValues(ticket, [{'survey_csat': 4, 'survey_nps': 9, 'survey_ces': 6, 'survey_state': 'answered'}])
+        message = response.rating_id.message_id
+        self.assertEqual(message.author_id, self.customer)
+        self.assertIn('Nhanh và chu đáo', message.body)
+        self.assertFalse(ticket.activity_ids, "a good score does not alert anybody")
+
+        # changing the answer updates the same chatter message
+        self._answer(ticket, 5)
+        self.assertEqual(response.rating_id.message_id, message)
+        self.assertEqual(response.nps, 9, "a one-click CSAT keeps the previous NPS")
+        self.assertEqual(ticket.survey_csat, 5)
+
+    def test_low_score_activity_for_leader(self):
+        ticket = self._create_ticket(partner_id=self.customer.id, user_id=self.user_agent.id)
+        ticket.stage_id = self.stage_solved
+        response = self._answer(ticket, 4, nps=5)
+        self.assertTrue(response.is_low_score, "NPS 5 is below the default threshold 6")
+        activity = ticket.activity_ids
+        self.assertEqual(len(activity), 1)
+        self.assertEqual(activity.user_id, self.user_manager)
+        self.assertEqual(ticket.stage_id, self.stage_solved, "the team does not reopen on low score")
+        # changing the answer does not alert twice
+        self._answer(ticket, 1)
+        self.assertEqual(len(ticket.activity_ids), 1)
+
+    def test_low_score_reopens(self):
+        self.team.write({'survey_reopen_on_low_score': True, 'survey_csat_threshold': 3})
+        ticket = self._create_ticket(partner_id=self.customer.id)
+        ticket.stage_id = self.stage_solved
+        self._answer(ticket, 3, nps=8)
+        self.assertEqual(ticket.stage_id, self.stage_new)
+        self.assertEqual(len(ticket.activity_ids), 1)
+
+    def test_invalid_scores(self):
+        ticket = self._create_ticket(partner_id=self.customer.id)
+        ticket.stage_id = self.stage_solved
+        response = ticket.survey_response_ids
+        with self.assertRaises(Exception), mute_logger('odoo.sql_db'), self.env.cr.savepoint():
+            response._apply_answer(6)
+        with self.assertRaises(Exception), mute_logger('odoo.sql_db'), self.env.cr.savepoint():
+            response._apply_answer(3, nps=11)
+
+    def test_metrics(self):
+        """NPS of 10, 9, 8, 6, 3: 40% promoters - 40% detractors = 0."""
+        scores = [(5, 10, 7), (4, 9, 6), (3, 8, 5), (2, 6, 2), (1, 3, 1)]
+        tickets = self.env['cskh.ticket'].create([
+            {'name': f'Ticket {i}', 'team_id': self.team.id, 'partner_id': self.customer.id}
+            for i in range(len(scores) + 1)])
+        tickets.stage_id = self.stage_solved
+        for ticket, (csat, nps, ces) in zip(tickets, scores):
+            self._answer(ticket, csat, nps=nps, ces=ces)
+        self.team.invalidate_recordset()
+        self.assertAlmostEqual(self.team.survey_nps, 0)
+        self.assertAlmostEqual(self.team.survey_csat_avg, 3)
+        self.assertAlmostEqual(self.team.survey_csat_pct, 40)
+        self.assertAlmostEqual(self.team.survey_ces_avg, 4.2)
+        self.assertAlmostEqual(self.team.survey_response_rate, 500 / 6)
+        self.assertEqual(self.team.survey_answered_count, 5)
+        self.assertEqual(self.team_private.survey_nps, 0)
+        self.assertEqual(self.team_private.survey_response_rate, 0)
+
+        # one more promoter: 3 promoters, 2 detractors out of 6 -> 16.67
+        self._answer(tickets[-1], 5, nps=10)
+        self.team.invalidate_recordset()
+        self.assertAlmostEqual(self.team.survey_nps, 100 / 6)
+        self.assertAlmostEqual(self.team.survey_response_rate, 100)
+
+    def test_metrics_query_count(self):
+        teams = self.team | self.team_private | self.team_c2
+        teams.invalidate_recordset()
+        with self.assertQueryCount(1):
+            teams.mapped('survey_nps')
+
+    @users('cskh_agent', 'cskh_agent_3', 'cskh_manager', 'plain_employee')
+    def test_access(self):
+        ticket = self.env['cskh.ticket'].sudo().create({
+            'name': 'Bảo hành', 'team_id': self.team_private.id, 'partner_id': self.customer.id})
+        self.team_private.sudo().use_survey = True
+        ticket.stage_id = self.stage_solved
+        response = ticket.survey_response_ids.with_env(self.env)
+        login = self.env.user.login
+        if login == 'plain_employee':
+            with self.assertRaises(AccessError):
+                response.read(['csat'])
+            return
+        if login == 'cskh_agent':
+            # not a member of the private team
+            with self.assertRaises(AccessError):
+                response.read(['csat'])
+            return
+        self.assertEqual(response.read(['state'])[0]['state'], 'sent')
+        if login == 'cskh_agent_3':
+            with self.assertRaises(AccessError):
+                response.write({'csat': 5})
+
+
+@tagged('post_install', '-at_install', 'cskh')
+class TestSurveyPage(HttpCase, CskhSurveyCommon):
+
+    def setUp(self):
+        super().setUp()
+        self.ticket = self._create_ticket(partner_id=self.customer.id)
+        self.ticket.stage_id = self.stage_solved
+        self.response = self.ticket.survey_response_ids
+        self.token = self.response.rating_id.access_token
+
+    def _csrf(self, url):
+        res = self.url_open(url)
+        self.assertEqual(res.status_code, 200)
+        return re.search(r'name="csrf_token" value="([^"]+)"', res.text).group(1)
+
+    def test_one_click_from_email(self):
+        mail = self._survey_mails(self.ticket)
+        link = re.search(r'href="([^"]*/cskh/survey/[^"/]+/2)"', mail.body_html).group(1)
+        res = self.url_open(link)
+        self.assertEqual(res.status_code, 200)
+        self.assertIn('your rating has been recorded', res.text)
+        self.assertIn('How likely are you to recommend us', res.text)
+        self.env.invalidate_all()
+        self.assertRecordValues(self.response, [{'state': 'answered', 'csat': 2, 'is_low_score': True}])
+        self.assertEqual(self.response.rating_id.rating, 2)
+        self.assertEqual(len(self.ticket.activity_ids), 1, "the leader is alerted")
+
+        # a HEAD request (link checker of a mail provider) records nothing
+        self.opener.head(self.base_url() + f'/cskh/survey/{self.token}/5', timeout=10)
+        self.env.invalidate_all()
+        self.assertEqual(self.response.csat, 2)
+
+        res = self.url_open(f'/cskh/survey/{self.token}/9')
+        self.assertEqual(res.status_code, 400)
+
+    def test_full_form(self):
+        csrf = self._csrf(f'/cskh/survey/{self.token}')
+        res = self.url_open(f'/cskh/survey/{self.token}', data={
+            'csrf_token': csrf, 'csat': '5', 'nps': '0', 'ces': '7', 'comment': 'Cảm ơn <b>bạn</b>'})
+        self.assertEqual(res.status_code, 200)
+        self.assertIn('Thank you for your feedback', res.text)
+        self.env.invalidate_all()
+        self.assertRecordValues(self.response, [{
+            'state': 'answered', 'csat': 5, 'nps': 0, 'has_nps': True, 'nps_category': 'detractor',
+            'ces': 7, 'comment': 'Cảm ơn <b>bạn</b>'}])
+        message = self.response.rating_id.message_id
+        self.assertIn('Cảm ơn &lt;b&gt;bạn&lt;/b&gt;', message.body, "the comment is escaped in the chatter")
+
+        # the form shows the answers and accepts changes until expiry
+        res = self.url_open(f'/cskh/survey/{self.token}')
+        self.assertIn('Cảm ơn &lt;b&gt;bạn&lt;/b&gt;', res.text)
+        res = self.url_open(f'/cskh/survey/{self.token}', data={'csrf_token': csrf, 'csat': '4', 'nps': '10'})
+        self.assertEqual(res.status_code, 200)
+        self.env.invalidate_all()
+        self.assertRecordValues(self.response, [{'csat': 4, 'nps': 10, 'ces': 7}])
+
+    def test_form_bad_input(self):
+        csrf = self._csrf(f'/cskh/survey/{self.token}')
+        for data in ({}, {'csat': '0'}, {'csat': 'abc'}, {'csat': '3', 'nps': '11'}, {'csat': '3', 'ces': '8'}):
+            res = self.url_open(f'/cskh/survey/{self.token}', data={'csrf_token': csrf, **data})
+            self.assertEqual(res.status_code, 400, data)
+            self.assertIn('Please check the highlighted answers', res.text)
+        self.env.invalidate_all()
+        self.assertEqual(self.response.state, 'sent')
+
+    def test_invalid_token(self):
+        for token in ('abc', self.token[:-1], self.token + 'x'):
+            res = self.url_open(f'/cskh/survey/{token}')
+            self.assertEqual(res.status_code, 404)
+            self.assertIn('This survey link is not valid', res.text)
+            self.assertNotIn('Traceback', res.text)
+            res = self.url_open(f'/cskh/survey/{token}/5')
+            self.assertEqual(res.status_code, 404)
+
+    def test_expired_token(self):
+        self.response.date_expiry = datetime.now() - timedelta(minutes=1)
+        res = self.url_open(f'/cskh/survey/{self.token}/5')
+        self.assertEqual(res.status_code, 410)
+        self.assertIn('This survey has expired', res.text)
+        self.env.invalidate_all()
+        self.assertEqual(self.response.state, 'sent')
+
+    def test_other_ticket_token_refused(self):
+        other = self._create_ticket(partner_id=self.customer.id, name='Other ticket')
+        # the portal token of a ticket is not a survey token
+        res = self.url_open(f'/cskh/survey/{other._portal_ensure_token()}/1')
+        self.assertEqual(res.status_code, 404)
+        # a rating token of another document is refused as well
+        foreign = self.env['rating.rating'].sudo().create({
+            'res_model_id': self.env['ir.model']._get_id('res.partner'),
+            'res_id': self.customer.id, 'partner_id': self.customer.id})
+        res = self.url_open(f'/cskh/survey/{foreign.access_token}/1')
+        self.assertEqual(res.status_code, 404)
+        # a token only opens its own ticket
+        other.stage_id = self.stage_solved
+        other_response = other.survey_response_ids
+        res = self.url_open(f'/cskh/survey/{self.token}/1', data=None)
+        self.assertNotIn('Other ticket', res.text)
+        self.env.invalidate_all()
+        self.assertEqual(other_response.state, 'sent')
+        self.assertEqual(self.response.csat, 1)
+
+    def test_page_in_customer_language(self):
+        self.env['res.lang']._activate_lang('vi_VN')
+        self.customer.lang = 'vi_VN'
+        self.response.date_expiry = datetime(2099, 1, 31, 10, 0)
+        res = self.url_open(f'/cskh/survey/{self.token}')
+        self.assertEqual(res.status_code, 200)
+        # dates are written the Vietnamese way (day first)
+        expiry = format_date(self.env(context={'lang': 'vi_VN'}), self.response.date_expiry)
+        self.assertNotEqual(expiry, format_date(self.env(context={'lang': 'en_US'}), self.response.date_expiry))
+        self.assertIn(f'until {expiry}', res.text)
+
+    def test_nps_zero_can_be_chosen(self):
+        res = self.url_open(f'/cskh/survey/{self.token}')
+        self.assertIn('name="nps" value="0"', res.text)
