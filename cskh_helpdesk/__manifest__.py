@@ -43,6 +43,7 @@ ready-made process templates; complete Vietnamese translation.
     ],
     'demo': [
         'demo/cskh_helpdesk_demo.xml',
+        'demo/cskh_sla_demo.xml',
     ],
     'application': True,
     'installable': True,

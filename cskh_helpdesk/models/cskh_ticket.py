@@ -248,7 +248,7 @@ class CskhTicket(models.Model):
             else:
                 key = (ticket._sla_get_calendar(), ticket.team_id.sla_due_soon_hours)
                 if key not in limits:
-                    limits[key] = self._sla_plan_hours(key[0], key[1], now)
+                    limits[key] = self._sla_plan_hours(key[0], key[1], now) if key[1] > 0 else now
                 ticket.sla_state = 'due_soon' if deadline <= limits[key] and not ticket.sla_pause_date else 'on_time'
 
     def _compute_access_url(self):

@@ -119,6 +119,24 @@ class TestSlaPolicies(CskhSlaCommon):
         sla = self.env['cskh.sla'].create({'name': 'Default', 'team_id': self.team.id, 'time': 4})
         self.assertEqual(sla.stage_id, self.stage_solved)
 
+    @users('cskh_manager')
+    def test_policy_form(self):
+        """A manager creates a policy from the team's smart button."""
+        team = self.team.with_user(self.env.user)
+        action = team.action_view_slas()
+        with Form(self.env['cskh.sla'].with_context(action['context'])) as form:
+            form.name = 'Khách VIP'
+            self.assertEqual(form.team_id, team)
+            self.assertEqual(form.stage_id, self.stage_solved, "resolution stage by default")
+            form.target = 'first_response'
+            self.assertFalse(form.stage_id)
+            form.time = 1.5
+            form.customer_tier = 'vip'
+        policy = form.record
+        self.assertEqual(policy.company_id, self.env.company)
+        ticket = self._create_ticket_at(FRIDAY_15, partner_id=self.customer.id)
+        self.assertEqual(self._line(ticket, policy).deadline, local(2026, 11, 20, 16, 30))
+
     def test_team_smart_button(self):
         action = self.team.action_view_slas()
         self.assertEqual(self.env['cskh.sla'].search(action['domain']), self.sla_response | self.sla_resolution)
