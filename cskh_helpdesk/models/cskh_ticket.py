@@ -448,6 +448,7 @@ class CskhTicket(models.Model):
         new_lines = self.env['cskh.ticket.sla'].sudo().create(vals_list)
         if new_lines:
             new_lines.ticket_id._sla_update_reached()
+            new_lines._schedule_escalation()
 
     def _sla_prepare_line_values(self, sla):
         """Values of the line applying ``sla``: the deadline counts the policy's working
@@ -483,6 +484,7 @@ class CskhTicket(models.Model):
                 'deadline': self._sla_plan_hours(calendar, hours, line.deadline),
                 'paused_hours': line.paused_hours + hours,
             })
+        self.sudo().sla_status_ids._schedule_escalation()
 
     def _sla_update_reached(self):
         """Mark the targets met by the ticket's current state: first response sent,

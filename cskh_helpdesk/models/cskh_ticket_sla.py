@@ -1,4 +1,5 @@
 import logging
+from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.fields import Domain
@@ -85,6 +86,15 @@ class CskhTicketSla(models.Model):
             return
         lines.write({'status': 'failed', 'date_failed': fields.Datetime.now()})
         lines.ticket_id._sla_escalate(failed_lines=lines)
+
+    def _schedule_escalation(self):
+        """Wake the escalation cron up when the earliest ongoing deadline passes, so
+        that failures are caught on time whatever the cron's interval."""
+        deadlines = [line.deadline for line in self if line.status == 'ongoing' and line.deadline]
+        if deadlines:
+            cron = self.env.ref('cskh_helpdesk.cskh_ticket_sla_cron_escalate', raise_if_not_found=False)
+            if cron:
+                cron.sudo()._trigger(at=min(deadlines) + timedelta(minutes=1))
 
     @api.model
     def _get_overdue_domain(self):

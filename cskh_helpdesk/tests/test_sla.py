@@ -281,6 +281,13 @@ class TestSlaEscalation(CskhSlaCommon):
         self.assertEqual(line.status, 'failed')
         self.assertEqual(line.exceeded_hours, 8)
 
+    def test_cron_triggered_at_deadline(self):
+        """The cron is woken up right after the earliest deadline, not only every interval."""
+        cron = self.env.ref('cskh_helpdesk.cskh_ticket_sla_cron_escalate')
+        self._create_ticket_at(FRIDAY_15, priority='2')
+        triggers = self.env['ir.cron.trigger'].search([('cron_id', '=', cron.id)])
+        self.assertIn(local(2026, 11, 20, 17, 1), triggers.mapped('call_at'))
+
     def test_cron_raise_priority_and_max_level(self):
         self.sla_response.raise_priority = True
         ticket = self._create_ticket_at(FRIDAY_15, priority='1')
