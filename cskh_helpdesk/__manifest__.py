@@ -25,6 +25,7 @@ ready-made process templates; complete Vietnamese translation.
     'data': [
         'security/cskh_helpdesk_security.xml',
         'security/ir.model.access.csv',
+        'security/cskh_sla_security.xml',
         'data/ir_sequence_data.xml',
         'data/mail_message_subtype_data.xml',
         'data/cskh_stage_data.xml',
@@ -34,6 +35,8 @@ ready-made process templates; complete Vietnamese translation.
         'data/mail_template_data.xml',
         'data/cskh_team_mail_data.xml',
         'data/cskh_survey_data.xml',
+        'data/ir_cron_data.xml',
+        'data/mail_activity_type_sla_data.xml',
         'views/cskh_ticket_views.xml',
         'views/cskh_team_views.xml',
         'views/cskh_stage_views.xml',
@@ -47,12 +50,15 @@ ready-made process templates; complete Vietnamese translation.
         'views/cskh_ticket_templates.xml',
         'views/cskh_survey_response_views.xml',
         'views/cskh_survey_templates.xml',
+        'views/cskh_sla_views.xml',
+        'views/cskh_ticket_sla_views.xml',
         'views/cskh_helpdesk_menus.xml',
     ],
     'demo': [
         'demo/cskh_helpdesk_demo.xml',
         'demo/cskh_crm_demo.xml',
         'demo/cskh_survey_demo.xml',
+        'demo/cskh_sla_demo.xml',
     ],
     'assets': {
         'web.assets_frontend': [

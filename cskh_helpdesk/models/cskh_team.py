@@ -58,6 +58,13 @@ class CskhTeam(models.Model):
         default=_default_stage_ids)
     use_sla = fields.Boolean("SLA Policies", default=True)
     use_survey = fields.Boolean("Satisfaction Survey")
+    # ---- SLA ----
+    sla_ids = fields.One2many('cskh.sla', 'team_id', string="Policies")
+    sla_count = fields.Integer("SLA Policy Count", compute='_compute_sla_count')
+    sla_due_soon_hours = fields.Float(
+        "SLA Warning Delay", default=2.0,
+        help="Tickets whose next SLA deadline falls within this number of working hours "
+             "are shown as due soon.")
     ack_template_id = fields.Many2one(
         'mail.template', string="Acknowledgement Email",
         domain=[('model', '=', 'cskh.ticket')],
@@ -104,6 +111,12 @@ class CskhTeam(models.Model):
         for team in self:
             if team.resource_calendar_id.company_id != team.company_id:
                 team.resource_calendar_id = team.company_id.resource_calendar_id
+
+    def _compute_sla_count(self):
+        counts = dict(self.env['cskh.sla']._read_group(
+            [('team_id', 'in', self.ids)], ['team_id'], ['__count']))
+        for team in self:
+            team.sla_count = counts.get(team, 0)
 
     @api.depends_context('uid')
     def _compute_ticket_counts(self):
@@ -314,4 +327,11 @@ class CskhTeam(models.Model):
         self.ensure_one()
         action = self.env['ir.actions.act_window']._for_xml_id('cskh_helpdesk.cskh_survey_response_action')
         action['context'] = {'search_default_team_id': self.id, 'search_default_filter_answered': 1}
+    # ---- SLA ----
+
+    def action_view_slas(self):
+        self.ensure_one()
+        action = self.env['ir.actions.act_window']._for_xml_id('cskh_helpdesk.cskh_sla_action')
+        action['domain'] = [('team_id', '=', self.id)]
+        action['context'] = {'default_team_id': self.id}
         return action

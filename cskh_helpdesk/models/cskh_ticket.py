@@ -6,7 +6,7 @@ from datetime import timedelta
 from markupsafe import Markup
 
 from odoo import api, fields, models, tools
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.fields import Domain
 from odoo.tools import LazyTranslate
 
@@ -25,6 +25,10 @@ CUSTOMER_TIERS = [
     ('new', "New"),
     ('potential', "Potential"),
 ]
+
+MAX_ESCALATION_LEVEL = 3
+# ticket fields the SLA policies' conditions look at (customer_tier follows partner_id)
+SLA_CONDITION_FIELDS = {'team_id', 'priority', 'type_id', 'tag_ids', 'customer_tier', 'partner_id'}
 
 
 class CskhTicket(models.Model):
@@ -141,6 +145,32 @@ class CskhTicket(models.Model):
         help="Lead or opportunity this request belongs to, e.g. a pre-sales question.")
     lead_type = fields.Selection(related='lead_id.type', string="Lead Type")
     type_suggest_opportunity = fields.Boolean(related='type_id.suggest_opportunity')
+    # ---- SLA ----
+    use_sla = fields.Boolean(related='team_id.use_sla', string="Use SLA Policies")
+    sla_status_ids = fields.One2many('cskh.ticket.sla', 'ticket_id', string="SLA Status", copy=False)
+    sla_deadline = fields.Datetime(
+        "SLA Deadline", compute='_compute_sla_deadline', store=True, compute_sudo=True, index=True,
+        help="Earliest deadline of the SLA targets not met yet.")
+    sla_failed = fields.Boolean(
+        "SLA Failed", compute='_compute_sla_deadline', store=True, compute_sudo=True,
+        help="At least one SLA target of the ticket was missed.")
+    sla_state = fields.Selection([
+        ('on_time', "On Time"),
+        ('due_soon', "Due Soon"),
+        ('failed', "Failed"),
+    ], string="SLA", compute='_compute_sla_state',
+        help="On Time: the next SLA deadline is further than the team's warning delay.\n"
+             "Due Soon: the next SLA deadline is within the warning delay (in working hours).\n"
+             "Failed: an SLA target was missed.")
+    sla_pause_date = fields.Datetime(
+        "SLA Paused Since", readonly=True, copy=False,
+        help="Set while the ticket is in a stage pausing the SLA.")
+    sla_paused_hours = fields.Float(
+        "SLA Paused Hours", readonly=True, copy=False, digits=(16, 2),
+        help="Working hours spent in stages pausing the SLA, added to the deadlines.")
+    escalation_level = fields.Integer(
+        "Escalation Level", readonly=True, copy=False, default=0,
+        help="Goes up by one (at most 3) each time an SLA target is missed or the ticket is escalated by hand.")
 
     _number_company_uniq = models.Constraint(
         'unique (company_id, number)', "The ticket number must be unique per company.")
@@ -215,6 +245,31 @@ class CskhTicket(models.Model):
         for ticket in self:
             ticket.partner_ticket_count = counts.get(ticket.commercial_partner_id, 0)
 
+    @api.depends('sla_status_ids.deadline', 'sla_status_ids.status')
+    def _compute_sla_deadline(self):
+        for ticket in self:
+            ongoing = ticket.sla_status_ids.filtered(lambda line: line.status == 'ongoing' and line.deadline)
+            ticket.sla_deadline = min(ongoing.mapped('deadline'), default=False)
+            ticket.sla_failed = any(line.status == 'failed' for line in ticket.sla_status_ids)
+
+    @api.depends('sla_deadline', 'sla_failed', 'sla_pause_date', 'team_id.sla_due_soon_hours')
+    def _compute_sla_state(self):
+        """Badge of the next deadline. "Due soon" is measured in working hours: the limit
+        is planned once per calendar and delay, never per ticket."""
+        now = fields.Datetime.now()
+        limits = {}
+        for ticket in self:
+            deadline = ticket.sla_deadline
+            if ticket.sla_failed or (deadline and deadline < now and not ticket.sla_pause_date):
+                ticket.sla_state = 'failed'
+            elif not deadline:
+                ticket.sla_state = False
+            else:
+                key = (ticket._sla_get_calendar(), ticket.team_id.sla_due_soon_hours)
+                if key not in limits:
+                    limits[key] = self._sla_plan_hours(key[0], key[1], now) if key[1] > 0 else now
+                ticket.sla_state = 'due_soon' if deadline <= limits[key] and not ticket.sla_pause_date else 'on_time'
+
     def _compute_access_url(self):
         super()._compute_access_url()
         for ticket in self:
@@ -231,6 +286,7 @@ class CskhTicket(models.Model):
         self._prepare_assignees(vals_list)
         tickets = super().create(vals_list)
         tickets._assign_numbers()
+        tickets._sla_on_create()
         tickets._schedule_creation_emails()
         return tickets
 
@@ -238,6 +294,7 @@ class CskhTicket(models.Model):
         self._check_lead_access([vals])
         solved_before = self._survey_get_solved_before(vals)
         res = super().write(vals)
+        self._sla_on_write(vals)
         self._survey_on_stage_change(solved_before)
         return res
 
@@ -314,6 +371,13 @@ class CskhTicket(models.Model):
     def action_open_partner_tickets(self):
         self.ensure_one()
         return self.partner_id.action_view_cskh_tickets()
+
+    def action_escalate(self):
+        """Escalate by hand: same effects as a missed SLA target."""
+        tickets = self.filtered(lambda ticket: ticket.escalation_level < MAX_ESCALATION_LEVEL)
+        if not tickets:
+            raise UserError(self.env._("This ticket is already at the highest escalation level."))
+        tickets._sla_escalate()
 
     # ------------------------------------------------------------
     # MAIL THREAD
@@ -826,3 +890,179 @@ class CskhTicket(models.Model):
         action['domain'] = [('ticket_id', 'in', self.ids)]
         action['context'] = {}
         return action
+    # ---- SLA ----
+    # ------------------------------------------------------------
+
+    def _sla_get_calendar(self):
+        """Working time of SLA deadlines: the team's calendar, else the company's."""
+        self.ensure_one()
+        return self.team_id.resource_calendar_id or self.company_id.resource_calendar_id
+
+    @api.model
+    def _sla_plan_hours(self, calendar, hours, start):
+        """``start`` + ``hours`` of working time of ``calendar`` (public holidays
+        excluded); plain hours when there is no calendar or it has no working time."""
+        deadline = calendar and calendar.plan_hours(hours, start, compute_leaves=True)
+        return deadline or start + timedelta(hours=hours)
+
+    def _sla_work_hours(self, start, end):
+        """Working hours of the ticket's calendar between two naive UTC datetimes."""
+        self.ensure_one()
+        calendar = self._sla_get_calendar()
+        if not calendar:
+            return (end - start).total_seconds() / 3600
+        return calendar.get_work_hours_count(start, end, compute_leaves=True)
+
+    def _sla_on_create(self):
+        self._sla_apply()
+        self._sla_update_pause()
+        self._sla_update_reached()
+
+    def _sla_on_write(self, vals):
+        """React to the changes the SLA depends on; called after each write."""
+        if SLA_CONDITION_FIELDS & vals.keys():
+            self._sla_apply()
+        if {'stage_id', 'team_id'} & vals.keys():
+            self._sla_update_pause()
+        if {'stage_id', 'team_id', 'date_first_response'} & vals.keys():
+            self._sla_update_reached()
+
+    def _sla_find_policies(self):
+        """Policies matching each ticket, as a dict ticket -> cskh.sla recordset."""
+        policies = self.env['cskh.sla'].sudo().search(
+            [('team_id', 'in', self.team_id.filtered('use_sla').ids)])
+        return {
+            ticket: policies.filtered(lambda sla: sla._match_ticket(ticket))
+            for ticket in self
+        }
+
+    def _sla_apply(self):
+        """Apply the matching policies as SLA lines and remove the ongoing lines of
+        policies that no longer match. Met and missed lines are history: kept."""
+        matching = self._sla_find_policies()
+        to_unlink = self.env['cskh.ticket.sla'].sudo()
+        vals_list = []
+        for ticket in self:
+            lines = ticket.sudo().sla_status_ids
+            to_unlink |= lines.filtered(lambda line: line.status == 'ongoing' and line.sla_id not in matching[ticket])
+            if ticket.is_closed:
+                continue
+            for sla in matching[ticket] - lines.sla_id:
+                vals_list.append(ticket._sla_prepare_line_values(sla))
+        to_unlink.unlink()
+        new_lines = self.env['cskh.ticket.sla'].sudo().create(vals_list)
+        if new_lines:
+            new_lines.ticket_id._sla_update_reached()
+            new_lines._schedule_escalation()
+
+    def _sla_prepare_line_values(self, sla):
+        """Values of the line applying ``sla``: the deadline counts the policy's working
+        hours from the ticket's creation, plus the time already spent paused."""
+        self.ensure_one()
+        hours = sla.time + self.sla_paused_hours
+        return {
+            'ticket_id': self.id,
+            'sla_id': sla.id,
+            'deadline': self._sla_plan_hours(self._sla_get_calendar(), hours, self.create_date),
+            'paused_hours': self.sla_paused_hours,
+        }
+
+    def _sla_update_pause(self):
+        """Start the pause in a ``sla_pause`` stage; when the ticket leaves it, move the
+        ongoing deadlines by the working time spent paused."""
+        now = fields.Datetime.now()
+        to_pause = self.filtered(lambda t: t.stage_id.sla_pause and not t.sla_pause_date)
+        if to_pause:
+            to_pause.write({'sla_pause_date': now})
+        for ticket in self.filtered(lambda t: not t.stage_id.sla_pause and t.sla_pause_date):
+            hours = ticket._sla_work_hours(ticket.sla_pause_date, now)
+            ticket._sla_extend_deadlines(hours)
+            ticket.write({'sla_pause_date': False, 'sla_paused_hours': ticket.sla_paused_hours + hours})
+
+    def _sla_extend_deadlines(self, hours):
+        self.ensure_one()
+        if not hours:
+            return
+        calendar = self._sla_get_calendar()
+        for line in self.sudo().sla_status_ids.filtered(lambda line: line.status == 'ongoing'):
+            line.write({
+                'deadline': self._sla_plan_hours(calendar, hours, line.deadline),
+                'paused_hours': line.paused_hours + hours,
+            })
+        self.sudo().sla_status_ids._schedule_escalation()
+
+    def _sla_update_reached(self):
+        """Mark the targets met by the ticket's current state: first response sent,
+        target stage (or a later or closing one) reached. Late targets (already failed)
+        get their reached date too, which measures the delay. Reopening a ticket makes
+        its resolution targets met in time ongoing again."""
+        now = fields.Datetime.now()
+        for ticket in self:
+            lines = ticket.sudo().sla_status_ids
+            if ticket.date_first_response:
+                lines.filtered(lambda line: line.target == 'first_response')._reach(
+                    ticket.date_first_response)
+            resolution = lines.filtered(lambda line: line.target == 'resolution')
+            reached = resolution.filtered(lambda line: line.sla_id._is_stage_reached(ticket.stage_id))
+            reached._reach(now)
+            (resolution - reached)._unreach()
+            if ticket.is_closed:
+                lines._reach(now)
+
+    def _sla_escalate(self, failed_lines=None):
+        """Escalate the tickets: level up (at most 3), an activity for the team leader
+        (one open escalation activity per ticket), a note in the chatter and, when one
+        of the policies asks for it, a higher priority. Runs in batch from the cron.
+
+        :param failed_lines: the SLA lines whose failure causes the escalation; none
+            for a manual escalation
+        """
+        failed_lines = failed_lines or self.env['cskh.ticket.sla']
+        failed_by_ticket = failed_lines.sudo().grouped('ticket_id')
+        raised = self._sla_raise_priority(failed_by_ticket)
+        for level, tickets in self.grouped(lambda t: min(t.escalation_level + 1, MAX_ESCALATION_LEVEL)).items():
+            tickets.write({'escalation_level': level})
+        self._sla_schedule_escalation_activities(quiet=bool(failed_lines))
+        bodies = {
+            ticket.id: ticket._sla_escalation_note(failed_by_ticket.get(ticket), ticket in raised)
+            for ticket in self
+        }
+        self._message_log_batch(bodies=bodies)
+
+    def _sla_raise_priority(self, failed_by_ticket):
+        """Raise by one the priority of tickets whose missed policies ask for it (by
+        hand: any policy of the ticket). Returns the raised tickets."""
+        def wants_raise(ticket):
+            lines = failed_by_ticket.get(ticket) or ticket.sudo().sla_status_ids
+            return ticket.priority != '3' and any(lines.sla_id.mapped('raise_priority'))
+        to_raise = self.filtered(wants_raise)
+        for priority, tickets in to_raise.grouped(lambda t: str(int(t.priority) + 1)).items():
+            tickets.with_context(mail_notrack=True).write({'priority': priority})
+        return to_raise
+
+    def _sla_schedule_escalation_activities(self, quiet=False):
+        activity_type = self.env.ref('cskh_helpdesk.mail_act_ticket_escalation')
+        existing = self.env['mail.activity'].sudo().search([
+            ('res_model', '=', self._name), ('res_id', 'in', self.ids),
+            ('activity_type_id', '=', activity_type.id)])
+        todo = self.filtered(lambda t: t.team_id.leader_id and t.id not in existing.mapped('res_id'))
+        for leader, tickets in todo.grouped(lambda t: t.team_id.leader_id).items():
+            # from the cron, leaders find the activities in their list, without one email each
+            tickets.with_context(mail_activity_quick_update=quiet).activity_schedule(
+                'cskh_helpdesk.mail_act_ticket_escalation', user_id=leader.id,
+                summary=self.env._("Escalated ticket: check the SLA"))
+
+    def _sla_escalation_note(self, failed_lines, priority_raised):
+        self.ensure_one()
+        if failed_lines:
+            text = self.env._(
+                "SLA missed (%(policies)s): ticket escalated to level %(level)s.",
+                policies=", ".join(failed_lines.sla_id.mapped('name')), level=self.escalation_level)
+        else:
+            text = self.env._(
+                "Ticket escalated to level %(level)s by %(user)s.",
+                level=self.escalation_level, user=self.env.user.name)
+        if priority_raised:
+            text += " " + self.env._("Priority raised to %(priority)s.", priority=dict(
+                self._fields['priority']._description_selection(self.env))[self.priority])
+        return Markup("<p>%s</p>") % text

@@ -10,3 +10,4 @@ from . import test_mailgate
 from . import test_performance
 from . import test_portal
 from . import test_survey
+from . import test_sla

@@ -1,8 +1,12 @@
+from datetime import datetime
 from email.message import EmailMessage
+
+from freezegun import freeze_time
 
 from odoo.tests import tagged, users, warmup
 
 from .common import CskhCommon
+from .common_sla import CskhSlaCommon, local
 
 
 @tagged('post_install', '-at_install', 'cskh', 'cskh_perf')
@@ -36,3 +40,64 @@ class TestMailPerformance(CskhCommon):
         ticket = self.env['cskh.ticket'].search([('partner_email', '=', f'khach{index}@example.vn')])
         self.assertEqual(len(ticket), 1)
         self.assertTrue(ticket.message_ids.filtered(lambda m: m.message_type == 'auto_comment'))
+
+
+FRIDAY_15 = local(2026, 11, 20, 15, 0)
+
+
+@tagged('post_install', '-at_install', 'cskh', 'cskh_perf')
+class TestSlaPerformance(CskhSlaCommon):
+    """The SLA cron and the ticket kanban cost the same number of queries whatever
+    the number of tickets."""
+
+    def _create_tickets(self, count):
+        with freeze_time(FRIDAY_15):
+            self.env.cr._now = datetime.now()
+            tickets = self.env['cskh.ticket'].create([{
+                'name': f'Ticket {i}',
+                'team_id': self.team.id,
+                'priority': '2',
+                'user_id': (self.user_agent, self.user_agent_2)[i % 2].id,
+            } for i in range(count)])
+        self.env.flush_all()
+        self.env.invalidate_all()
+        return tickets
+
+    def _run_cron_counted(self, count, queries):
+        tickets = self._create_tickets(count)
+        with self.assertQueryCount(queries):
+            self._run_cron_at(local(2026, 11, 24, 9, 0))
+        self.env.invalidate_all()
+        self.assertEqual(set(tickets.mapped('escalation_level')), {1})
+        self.assertEqual(set(tickets.sla_status_ids.mapped('status')), {'failed'})
+        self.assertEqual(len(tickets.activity_ids), count)
+
+    @warmup
+    def test_cron_escalate_10(self):
+        self._run_cron_counted(10, 44)
+
+    @warmup
+    def test_cron_escalate_50(self):
+        self._run_cron_counted(50, 44)
+
+    def _read_kanban_counted(self, count, queries):
+        self._create_tickets(count)
+        Ticket = self.env['cskh.ticket']
+        view = Ticket.get_views([(False, 'kanban')])
+        spec = {name: {} for name in view['models']['cskh.ticket']['fields']
+                if Ticket._fields[name].type not in ('one2many', 'many2many')}
+        self.env.invalidate_all()
+        with freeze_time(local(2026, 11, 23, 12, 0)), self.assertQueryCount(queries):
+            result = Ticket.web_search_read([('team_id', '=', self.team.id)], spec)
+        self.assertEqual(result['length'], count)
+        self.assertEqual({record['sla_state'] for record in result['records']}, {'failed'})
+
+    @users('cskh_agent')
+    @warmup
+    def test_kanban_read_10(self):
+        self._read_kanban_counted(10, 6)
+
+    @users('cskh_agent')
+    @warmup
+    def test_kanban_read_50(self):
+        self._read_kanban_counted(50, 6)

@@ -1,0 +1,123 @@
+import logging
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.fields import Domain
+
+_logger = logging.getLogger(__name__)
+
+
+class CskhTicketSla(models.Model):
+    """One SLA policy applied to one ticket: its deadline in working time and whether
+    the target was met. Lines are owned by the ticket (see the SLA section of
+    ``cskh.ticket``) and by the escalation cron; users only read them."""
+    _name = 'cskh.ticket.sla'
+    _description = "Ticket SLA Status"
+    _order = 'deadline asc, id'
+    _rec_name = 'sla_id'
+
+    ticket_id = fields.Many2one('cskh.ticket', string="Ticket", required=True, index=True, ondelete='cascade')
+    sla_id = fields.Many2one('cskh.sla', string="SLA Policy", required=True, index=True, ondelete='cascade')
+    target = fields.Selection(related='sla_id.target', store=True)
+    deadline = fields.Datetime("Deadline", readonly=True, index=True)
+    reached_date = fields.Datetime("Reached on", readonly=True)
+    status = fields.Selection([
+        ('ongoing', "Ongoing"),
+        ('reached', "Reached"),
+        ('failed', "Failed"),
+    ], string="Status", required=True, default='ongoing', readonly=True, index=True)
+    date_failed = fields.Datetime("Failed on", readonly=True)
+    paused_hours = fields.Float(
+        "Paused Hours", readonly=True, digits=(16, 2), aggregator='sum',
+        help="Working hours spent in paused stages, added to the deadline.")
+    exceeded_hours = fields.Float(
+        "Delay (Working Hours)", compute='_compute_exceeded_hours', store=True, digits=(16, 2),
+        aggregator='avg', help="Working hours between the deadline and the moment the target was met late.")
+    success = fields.Float(
+        "Success Rate (%)", compute='_compute_success', store=True, aggregator='avg', digits=(16, 1),
+        help="100 for a met target, 0 for a missed one: its average is the success rate.")
+    # analysis dimensions, stored to group by them
+    team_id = fields.Many2one(related='ticket_id.team_id', store=True, index=True, string="Team")
+    user_id = fields.Many2one(related='ticket_id.user_id', store=True, string="Assigned to")
+    company_id = fields.Many2one(related='ticket_id.company_id', store=True, index=True, string="Company")
+    priority = fields.Selection(related='ticket_id.priority', store=True, string="Priority")
+    type_id = fields.Many2one(related='ticket_id.type_id', store=True, string="Type")
+    ticket_create_date = fields.Datetime(related='ticket_id.create_date', store=True, string="Ticket Created on")
+
+    _ticket_sla_uniq = models.Constraint('unique (ticket_id, sla_id)', "A policy applies once per ticket.")
+    _ongoing_deadline_idx = models.Index('(deadline) WHERE status = \'ongoing\'')
+
+    @api.depends('reached_date', 'deadline')
+    def _compute_exceeded_hours(self):
+        for line in self:
+            if line.reached_date and line.deadline and line.reached_date > line.deadline:
+                line.exceeded_hours = line.ticket_id._sla_work_hours(line.deadline, line.reached_date)
+            else:
+                line.exceeded_hours = 0.0
+
+    @api.depends('status')
+    def _compute_success(self):
+        for line in self:
+            line.success = 100.0 if line.status == 'reached' else 0.0
+
+    # ------------------------------------------------------------
+    # BUSINESS
+    # ------------------------------------------------------------
+
+    def _reach(self, date):
+        """Mark the target met at ``date``: reached in time, failed when late."""
+        for line in self.filtered(lambda line: not line.reached_date):
+            values = {'reached_date': date}
+            if line.status == 'ongoing':
+                values['status'] = 'reached' if not line.deadline or date <= line.deadline else 'failed'
+                if values['status'] == 'failed':
+                    values['date_failed'] = date
+            line.write(values)
+
+    def _unreach(self):
+        """A reopened ticket: resolution lines met in time are counted again."""
+        self.filtered(lambda line: line.status == 'reached').write({
+            'reached_date': False, 'status': 'ongoing'})
+
+    def _fail(self):
+        """Mark overdue lines failed and escalate their tickets once per failure."""
+        lines = self.filtered(lambda line: line.status == 'ongoing')
+        if not lines:
+            return
+        lines.write({'status': 'failed', 'date_failed': fields.Datetime.now()})
+        lines.ticket_id._sla_escalate(failed_lines=lines)
+
+    def _schedule_escalation(self):
+        """Wake the escalation cron up when the earliest ongoing deadline passes, so
+        that failures are caught on time whatever the cron's interval."""
+        deadlines = [line.deadline for line in self if line.status == 'ongoing' and line.deadline]
+        if deadlines:
+            cron = self.env.ref('cskh_helpdesk.cskh_ticket_sla_cron_escalate', raise_if_not_found=False)
+            if cron:
+                cron.sudo()._trigger(at=min(deadlines) + timedelta(minutes=1))
+
+    @api.model
+    def _get_overdue_domain(self):
+        return Domain([
+            ('status', '=', 'ongoing'),
+            ('deadline', '<', fields.Datetime.now()),
+            ('ticket_id.sla_pause_date', '=', False),
+        ])
+
+    @api.model
+    def _cron_escalate(self, batch_size=200):
+        """Fail the SLA lines past their deadline and escalate their tickets.
+
+        One batch per call: rows are locked with SKIP LOCKED so that several
+        workers share the work, and progress is committed through the cron
+        progress API, which calls again while lines remain.
+        """
+        domain = self._get_overdue_domain()
+        candidates = self.search(domain, order='deadline, id', limit=batch_size * 2)
+        lines = candidates.try_lock_for_update(limit=batch_size).filtered_domain(domain)
+        if not lines:
+            self.env['ir.cron']._commit_progress(remaining=0)
+            return
+        lines._fail()
+        _logger.info("SLA escalation: %s overdue SLA lines failed", len(lines))
+        self.env['ir.cron']._commit_progress(len(lines), remaining=self.search_count(domain))
