@@ -34,7 +34,7 @@ class TestMailPerformance(CskhCommon):
         fixed number of queries."""
         index = 1 if not hasattr(self, '_perf_index') else self._perf_index + 1
         self._perf_index = index
-        with self.mock_mail_gateway(), self.assertQueryCount(__system__=109):
+        with self.mock_mail_gateway(), self.assertQueryCount(__system__=111):
             self.env['mail.thread'].message_process(False, self._raw(index))
             self.env.cr.precommit.run()
         ticket = self.env['cskh.ticket'].search([('partner_email', '=', f'khach{index}@example.vn')])
