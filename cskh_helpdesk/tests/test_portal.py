@@ -120,6 +120,21 @@ class TestPortalAccess(CskhPortalCommon):
                          'error E-42', 'o_portal_chatter', 'Close this ticket'):
             self.assertIn(expected, response.text)
 
+    def test_survey_answer_shown(self):
+        self.team.use_survey = True
+        self.ticket_own.stage_id = self.stage_solved
+        response = self.ticket_own.survey_response_ids
+        self.assertEqual(len(response), 1)
+        self.authenticate('cskh_portal', 'cskh_portal')
+        page = self.url_open(f'/my/tickets/{self.ticket_own.id}')
+        self.assertNotIn('ticket_survey_answer', page.text, "no block before an answer")
+        response._apply_answer(4, nps=9, ces=2, comment='Nhân viên hỗ trợ rất nhiệt tình')
+        page = self.url_open(f'/my/tickets/{self.ticket_own.id}')
+        self.assertIn('ticket_survey_answer', page.text)
+        self.assertIn('4/5', page.text)
+        self.assertIn('9/10', page.text)
+        self.assertIn('Nhân viên hỗ trợ rất nhiệt tình', page.text)
+
     @mute_logger('odoo.http')
     def test_open_other_customer_ticket(self):
         self.authenticate('cskh_portal', 'cskh_portal')
