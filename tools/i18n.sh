@@ -6,7 +6,8 @@
 # fresh database I18N_DB, exports its terms with Odoo's own exporter
 # (`odoo i18n export`), then runs tools/i18n_merge.py, which writes the .pot,
 # rebuilds each .po from it (translations of unchanged msgids are kept) and lists
-# what is left to translate.
+# what is left to translate (also written to .cache/i18n/<lang>.todo.json, a
+# {msgid: ""} file to fill in and apply with FILL=...).
 #
 # Environment (all optional):
 #   MODULE        add-on                                  (cskh_helpdesk)
@@ -56,7 +57,7 @@ echo "== exporting the terms of $MODULE from $I18N_DB"
 "${ODOO_CMD[@]}" --addons-path="$ADDONS" i18n export -c "$CONF" -d "$I18N_DB" \
     -o "$WORK/$MODULE.pot" "$MODULE" >"$WORK/export.log" 2>&1 || { tail -30 "$WORK/export.log"; exit 1; }
 
-args=()
+args=(--todo "$WORK")
 [ "${CHECK:-0}" = 1 ] && args+=(--check)
 [ -n "${FILL:-}" ] && args+=(--fill "$FILL")
 # shellcheck disable=SC2086

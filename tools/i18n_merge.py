@@ -2,7 +2,7 @@
 """Install a freshly exported .pot in an add-on and merge it into its .po files.
 
 Usage:
-    i18n_merge.py [--check] [--fill FILE.json] MODULE_DIR EXPORTED.pot [LANG ...]
+    i18n_merge.py [--check] [--todo DIR] [--fill FILE.json] MODULE_DIR EXPORTED.pot [LANG ...]
 
 * MODULE_DIR/i18n/<module>.pot is replaced by EXPORTED.pot (as written by
   `odoo i18n export`, header like Odoo's own .pot files).
@@ -11,6 +11,8 @@ Usage:
   (and msgctxt) is unchanged, new entries are added untranslated, entries whose
   msgid disappeared are dropped (and listed, so their text can be reused).
   No fuzzy matching: a changed English text must be re-read by a translator.
+* --todo DIR: the untranslated msgids go to DIR/<lang>.todo.json, ready to be
+  filled in and passed back with --fill.
 * --fill FILE.json: {"msgid": "msgstr", ...} translations to apply on top
   (handy to translate the new entries of a merge in one go).
 * Prints the untranslated entries (with their source) and a summary
@@ -91,6 +93,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('--check', action='store_true', help='exit 1 if something is left to translate')
     parser.add_argument('--fill', help='JSON file {msgid: msgstr} of translations to apply')
+    parser.add_argument('--todo', metavar='DIR',
+                        help='write the untranslated msgids of each language to DIR/<lang>.todo.json '
+                             '({msgid: ""}), to be filled in and given back with --fill')
     parser.add_argument('module_dir')
     parser.add_argument('pot')
     parser.add_argument('langs', nargs='*')
@@ -113,6 +118,12 @@ def main():
     for lang in langs:
         po, dropped = merge(pot, os.path.join(i18n_dir, f'{lang}.po'), lang, fill)
         complete &= report(po, lang, dropped)
+        if args.todo:
+            os.makedirs(args.todo, exist_ok=True)
+            todo = os.path.join(args.todo, f'{lang}.todo.json')
+            with open(todo, 'w', encoding='utf-8') as f:
+                json.dump({e.msgid: '' for e in po.untranslated_entries()}, f, ensure_ascii=False, indent=1)
+            print(f'{lang}: untranslated msgids written to {todo}')
     sys.exit(1 if args.check and not complete else 0)
 
 
