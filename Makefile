@@ -40,6 +40,7 @@ help:
 	@echo "make reset-demo   drop database $(DB) (next 'make run' recreates it)"
 	@echo "make pg-start | pg-stop | pg-status | psql   the throwaway PostgreSQL cluster"
 	@echo "make clean   drop the test databases and remove .cache/"
+	@echo "make i18n    regenerate the .pot from the code and merge it into the .po files (tools/i18n.sh)"
 
 run:
 	@"$(ROOT)/tools/run.sh"
@@ -67,3 +68,14 @@ clean:
 	@if "$(ROOT)/tools/pg.sh" status >/dev/null 2>&1; then \
 	    "$(ROOT)/tools/pg.sh" drop-db "$(TEST_DB)"; "$(ROOT)/tools/pg.sh" drop-db "$(TEST_DB)_demo"; fi
 	rm -rf "$(ROOT)/.cache"
+
+# make i18n   regenerate $(MODULE)/i18n/$(MODULE).pot from the code (fresh database I18N_DB,
+#             no demo data) and merge it into the .po files, listing what is left to translate.
+#             I18N_KEEP_DB=1 reuses the database, FILL=new.json applies {msgid: msgstr}, CHECK=1 fails
+#             when something is untranslated.
+I18N_DB        ?= cskh_i18n
+export I18N_DB
+
+.PHONY: i18n
+i18n:
+	@"$(ROOT)/tools/i18n.sh"
