@@ -60,6 +60,7 @@ ready-made process templates; complete Vietnamese translation.
         'demo/cskh_helpdesk_demo.xml',
         'demo/cskh_crm_demo.xml',
         'demo/cskh_survey_demo.xml',
+        'demo/cskh_report_demo.xml',
         'demo/cskh_sla_demo.xml',
     ],
     'assets': {
