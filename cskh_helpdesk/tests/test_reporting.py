@@ -3,7 +3,7 @@ from datetime import datetime
 from freezegun import freeze_time
 
 from odoo.exceptions import AccessError
-from odoo.tests import tagged, users
+from odoo.tests import TransactionCase, tagged, users
 
 from .common_sla import CskhSlaCommon, local
 
@@ -214,3 +214,25 @@ class TestReporting(CskhSlaCommon):
             self.assertNotIn('search_default_filter_open', action['context'])
             self.assertEqual(team.action_view_sla_failed_tickets()['context'].get('search_default_filter_sla_failed'), 1)
             self.assertEqual(team.action_view_ticket_analysis()['res_model'], 'cskh.ticket.report')
+
+
+@tagged('-standard', 'cskh_demo', 'post_install', '-at_install')
+class TestReportingDemo(TransactionCase):
+    """Run on a database installed with demo data: the analysis shows every KPI."""
+
+    def test_demo_tickets_analysis(self):
+        groups = self.env['cskh.ticket.report']._read_group(
+            [], ['team_id'], ['__count', 'frt_hours:avg', 'resolution_hours:avg', 'fcr_rate:avg',
+                              'reopen_rate:avg', 'csat:avg', 'nps_score:avg'])
+        by_team = {team: values for team, *values in groups}
+        tech = by_team[self.env.ref('cskh_helpdesk.team_tech_demo')]
+        care = by_team[self.env.ref('cskh_helpdesk.team_care_demo')]
+        for count, frt, resolution, fcr, reopen, _csat, _nps in (tech, care):
+            self.assertGreaterEqual(count, 10)
+            self.assertGreater(frt, 0)
+            self.assertGreater(resolution, 0)
+            self.assertTrue(0 < fcr < 100, "Some tickets solved at first contact, some not")
+            self.assertGreater(reopen, 0)
+        self.assertTrue(care[5] and care[6] is not None, "The care team's surveys give CSAT and NPS")
+        months = self.env['cskh.ticket.report']._read_group([], ['create_date:month'], ['__count'])
+        self.assertGreaterEqual(len(months), 2, "The demo history spans several months")
