@@ -2,3 +2,4 @@
 from . import models
 from . import wizard
 from . import controllers
+from . import report

@@ -26,6 +26,7 @@ ready-made process templates; complete Vietnamese translation.
         'security/cskh_helpdesk_security.xml',
         'security/ir.model.access.csv',
         'security/cskh_sla_security.xml',
+        'security/cskh_ticket_report_security.xml',
         'data/ir_sequence_data.xml',
         'data/mail_message_subtype_data.xml',
         'data/cskh_stage_data.xml',
@@ -52,12 +53,14 @@ ready-made process templates; complete Vietnamese translation.
         'views/cskh_survey_templates.xml',
         'views/cskh_sla_views.xml',
         'views/cskh_ticket_sla_views.xml',
+        'report/cskh_ticket_report_views.xml',
         'views/cskh_helpdesk_menus.xml',
     ],
     'demo': [
         'demo/cskh_helpdesk_demo.xml',
         'demo/cskh_crm_demo.xml',
         'demo/cskh_survey_demo.xml',
+        'demo/cskh_report_demo.xml',
         'demo/cskh_sla_demo.xml',
     ],
     'assets': {

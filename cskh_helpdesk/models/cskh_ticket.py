@@ -293,7 +293,9 @@ class CskhTicket(models.Model):
     def write(self, vals):
         self._check_lead_access([vals])
         solved_before = self._survey_get_solved_before(vals)
+        closed_before = self._report_get_closed_before(vals)
         res = super().write(vals)
+        self._report_count_reopens(closed_before)
         self._sla_on_write(vals)
         self._survey_on_stage_change(solved_before)
         return res
@@ -694,14 +696,25 @@ class CskhTicket(models.Model):
         return super()._message_post_after_hook(message, msg_vals)
 
     def _stamp_first_response(self, message, msg_vals):
-        if self.date_first_response or msg_vals.get('message_type', message.message_type) not in ('comment', 'email'):
+        """Each public answer of an agent is counted (FCR); the first one also stamps
+        the first response date (FRT)."""
+        if not self._is_agent_public_reply(message, msg_vals):
             return
+        values = {'agent_reply_count': self.agent_reply_count + 1}
+        if not self.date_first_response:
+            values['date_first_response'] = fields.Datetime.now()
+        self.sudo().write(values)
+
+    def _is_agent_public_reply(self, message, msg_vals):
+        """Whether a posted message is a public answer (comment or email, public subtype)
+        written by an internal user."""
+        if msg_vals.get('message_type', message.message_type) not in ('comment', 'email'):
+            return False
         subtype = self.env['mail.message.subtype'].browse(msg_vals.get('subtype_id', message.subtype_id.id))
         if not subtype or subtype.internal:
-            return
+            return False
         author = self.env['res.partner'].browse(msg_vals.get('author_id', message.author_id.id)).sudo()
-        if author.user_ids.filtered(lambda user: not user.share):
-            self.sudo().date_first_response = fields.Datetime.now()
+        return bool(author.user_ids.filtered(lambda user: not user.share))
     # PORTAL
     # ------------------------------------------------------------
 
@@ -1066,3 +1079,92 @@ class CskhTicket(models.Model):
             text += " " + self.env._("Priority raised to %(priority)s.", priority=dict(
                 self._fields['priority']._description_selection(self.env))[self.priority])
         return Markup("<p>%s</p>") % text
+
+    # ------------------------------------------------------------
+    # ---- REPORTING ----
+    # ------------------------------------------------------------
+
+    # Measures stored once, when their event happens (first answer, closure, reopening,
+    # SLA outcome), so that reports aggregate plain columns.
+    frt_hours = fields.Float(
+        "First Response Time (Working Hours)", compute='_compute_frt_hours', store=True,
+        compute_sudo=True, aggregator='avg', digits=(16, 2), copy=False,
+        help="Working hours of the team's calendar between the creation and the first answer of an agent.")
+    frt_calendar_hours = fields.Float(
+        "First Response Time (Hours)", compute='_compute_frt_hours', store=True,
+        compute_sudo=True, aggregator='avg', digits=(16, 2), copy=False,
+        help="Calendar hours between the creation and the first answer of an agent.")
+    resolution_hours = fields.Float(
+        "Resolution Time (Working Hours)", compute='_compute_resolution_hours', store=True,
+        compute_sudo=True, aggregator='avg', digits=(16, 2), copy=False,
+        help="Working hours of the team's calendar between the creation and the (last) closure.")
+    resolution_calendar_hours = fields.Float(
+        "Resolution Time (Hours)", compute='_compute_resolution_hours', store=True,
+        compute_sudo=True, aggregator='avg', digits=(16, 2), copy=False,
+        help="Calendar hours between the creation and the (last) closure.")
+    agent_reply_count = fields.Integer(
+        "Agent Replies", readonly=True, copy=False, aggregator='avg',
+        help="Number of public answers written by agents.")
+    reopen_count = fields.Integer(
+        "Reopened", readonly=True, copy=False,
+        help="How many times the ticket went back from a closed stage to an open one.")
+    fcr = fields.Boolean(
+        "First Contact Resolution", compute='_compute_fcr', store=True, compute_sudo=True, copy=False,
+        help="Solved with at most one answer of an agent and never reopened.")
+    sla_success = fields.Boolean(
+        "SLA Success", compute='_compute_sla_success', store=True, compute_sudo=True, copy=False,
+        help="Every SLA target of the ticket was met in time.")
+
+    @api.depends('date_first_response')
+    def _compute_frt_hours(self):
+        for ticket in self:
+            start, end = ticket.create_date, ticket.date_first_response
+            ticket.frt_hours = ticket._report_work_hours(start, end)
+            ticket.frt_calendar_hours = ticket._report_calendar_hours(start, end)
+
+    @api.depends('date_closed')
+    def _compute_resolution_hours(self):
+        for ticket in self:
+            start, end = ticket.create_date, ticket.date_closed
+            ticket.resolution_hours = ticket._report_work_hours(start, end)
+            ticket.resolution_calendar_hours = ticket._report_calendar_hours(start, end)
+
+    @api.depends('is_closed', 'stage_id.is_cancel', 'agent_reply_count', 'reopen_count')
+    def _compute_fcr(self):
+        for ticket in self:
+            ticket.fcr = ticket.is_closed and not ticket.stage_id.is_cancel \
+                and ticket.agent_reply_count <= 1 and not ticket.reopen_count
+
+    @api.depends('sla_status_ids.status')
+    def _compute_sla_success(self):
+        for ticket in self:
+            statuses = ticket.sla_status_ids.mapped('status')
+            ticket.sla_success = bool(statuses) and all(status == 'reached' for status in statuses)
+
+    def _report_work_hours(self, start, end):
+        """Working hours between two dates (0 when one is missing), counted with the
+        same calendar as the SLA deadlines."""
+        self.ensure_one()
+        if not start or not end or end <= start:
+            return 0.0
+        return self._sla_work_hours(start, end)
+
+    @api.model
+    def _report_calendar_hours(self, start, end):
+        if not start or not end or end <= start:
+            return 0.0
+        return (end - start).total_seconds() / 3600
+
+    def _report_get_closed_before(self, vals):
+        """Ids of the closed tickets before a write that may reopen them."""
+        if 'stage_id' not in vals and 'team_id' not in vals:
+            return None
+        return {ticket.id for ticket in self if ticket.is_closed}
+
+    def _report_count_reopens(self, closed_before):
+        """Count each move from a closed stage back to an open one."""
+        if not closed_before:
+            return
+        reopened = self.filtered(lambda t: t.id in closed_before and not t.is_closed)
+        for count, tickets in reopened.grouped('reopen_count').items():
+            tickets.sudo().write({'reopen_count': count + 1})

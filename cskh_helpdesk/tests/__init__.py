@@ -12,3 +12,4 @@ from . import test_portal
 from . import test_survey
 from . import test_sla
 from . import test_i18n
+from . import test_reporting

@@ -101,3 +101,80 @@ class TestSlaPerformance(CskhSlaCommon):
     @warmup
     def test_kanban_read_50(self):
         self._read_kanban_counted(50, 6)
+
+
+@tagged('post_install', '-at_install', 'cskh', 'cskh_perf')
+class TestReportingPerformance(CskhSlaCommon):
+    """The team overview and the tickets analysis cost the same number of queries
+    whatever the number of teams and tickets."""
+
+    def _create_teams(self, count):
+        teams = self.env['cskh.team'].create([{
+            'name': f'Nhóm {i}',
+            'member_ids': [(6, 0, self.user_manager.ids)],
+            'stage_ids': [(6, 0, self.stages.ids)],
+            'use_survey': True,
+            'use_sla': i % 2 == 0,
+        } for i in range(count)])
+        with freeze_time(FRIDAY_15):
+            self.env.cr._now = datetime.now()
+            tickets = self.env['cskh.ticket'].create([{
+                'name': f'Ticket {i}',
+                'team_id': team.id,
+                'partner_id': self.customer.id,
+                'priority': str(i % 4),
+                'user_id': self.user_manager.id if i % 3 else False,
+            } for i, team in enumerate(teams) for _j in range(3)])
+            tickets.write({'date_first_response': datetime.now()})
+            self.env['cskh.survey.response'].create([{
+                'ticket_id': ticket.id, 'closure_key': 1, 'partner_id': self.customer.id,
+                'state': 'answered', 'date': datetime.now(), 'csat': 4,
+            } for ticket in tickets])
+        self.env.flush_all()
+        self.env.invalidate_all()
+        return teams
+
+    def _read_dashboard_counted(self, count, queries):
+        teams = self._create_teams(count)
+        Team = self.env['cskh.team'].with_context(tz='Asia/Ho_Chi_Minh')
+        view = Team.get_views([(self.env.ref('cskh_helpdesk.cskh_team_view_kanban').id, 'kanban')])
+        spec = {name: {} for name in view['models']['cskh.team']['fields']
+                if Team._fields[name].type not in ('one2many', 'many2many')}
+        self.env.invalidate_all()
+        with freeze_time(FRIDAY_15), self.assertQueryCount(queries):
+            result = Team.web_search_read([('id', 'in', teams.ids)], spec)
+        self.assertEqual(result['length'], count)
+        self.assertEqual({record['week_ticket_count'] for record in result['records']}, {3})
+        self.assertEqual({record['csat_avg_7d'] for record in result['records']}, {4.0})
+
+    @users('cskh_manager')
+    @warmup
+    def test_dashboard_2_teams(self):
+        self._read_dashboard_counted(2, 8)
+
+    @users('cskh_manager')
+    @warmup
+    def test_dashboard_20_teams(self):
+        self._read_dashboard_counted(20, 8)
+
+    def _report_counted(self, count, queries):
+        teams = self._create_teams(count)
+        Report = self.env['cskh.ticket.report']
+        self.env.invalidate_all()
+        with self.assertQueryCount(queries):
+            groups = Report.formatted_read_group(
+                [('team_id', 'in', teams.ids)], ['team_id', 'create_date:month'],
+                ['__count', 'frt_hours:avg', 'resolution_hours:avg', 'fcr_rate:avg', 'reopen_rate:avg',
+                 'sla_success_rate:avg', 'csat:avg', 'nps_score:avg', 'ces:avg'])
+        self.assertEqual(len(groups), count)
+        self.assertEqual({group['__count'] for group in groups}, {3})
+
+    @users('cskh_manager')
+    @warmup
+    def test_report_read_group_2_teams(self):
+        self._report_counted(2, 3)
+
+    @users('cskh_manager')
+    @warmup
+    def test_report_read_group_20_teams(self):
+        self._report_counted(20, 3)

@@ -1,0 +1,1 @@
+from . import cskh_ticket_report
