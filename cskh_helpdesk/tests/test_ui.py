@@ -178,3 +178,32 @@ class TestPublicTours(HttpCase):
         }])
         self.assertEqual(response.rating_id.rating, 4)
         self.assertTrue(ticket.message_ids.filtered(lambda m: 'CSAT: 4/5' in str(m.body)))
+
+
+@tagged('-standard', 'cskh_demo', 'post_install', '-at_install')
+class TestDemoPages(HttpCase):
+    """The demo shows what the README screenshots show (tools/screenshots.py)."""
+
+    def test_demo_customer_portal(self):
+        bich = self.env.ref('cskh_helpdesk.user_portal_bich_demo')
+        self.assertTrue(bich._is_portal())
+        own = self.env['cskh.ticket'].search([('partner_id', '=', bich.partner_id.id), ('is_closed', '=', False)])
+        self.assertTrue(own)
+        self.authenticate('bich', 'bich')
+        page = self.url_open('/my/tickets').text
+        for ticket in own:
+            self.assertIn(ticket.number, page)
+
+    def test_demo_survey_link(self):
+        response = self.env.ref('cskh_helpdesk.survey_response_19_demo')
+        token = response._get_access_token()
+        self.assertTrue(token)
+        page = self.url_open(f'/cskh/survey/{token}')
+        self.assertEqual(page.status_code, 200)
+        self.assertIn(response.ticket_id.number, page.text)
+
+    def test_demo_sla_history(self):
+        lines = self.env['cskh.ticket.sla'].search([('status', '!=', 'ongoing')])
+        self.assertEqual(set(lines.mapped('status')), {'reached', 'failed'})
+        self.assertTrue(all(line.ticket_id.is_closed for line in lines))
+        self.assertTrue(all(line.exceeded_hours > 0 for line in lines if line.status == 'failed'))
