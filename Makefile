@@ -2,6 +2,7 @@
 #
 #   make run    serve a demo database on http://localhost:$(PORT) (admin / admin)
 #   make test   install the add-on on fresh databases and run its tests
+#   make screenshots   retake the README screenshots from the running demo (`make run` first)
 #
 # Any variable below can be overridden: `make run PORT=8070`,
 # `make test TAGS=/cskh_helpdesk:TestSla`, `make test MODULE=base TAGS=/base:TestFloatPrecision`.
@@ -31,12 +32,15 @@ VERBOSE        ?= 0
 
 export MODULE ODOO ODOO_ARGS EXTRA_ADDONS DB PORT HTTP_INTERFACE TEST_DB TAGS TEST_DEMO DEMO_TAGS TEST_PORT VERBOSE
 
-.PHONY: help run test pg-start pg-stop pg-status psql reset-demo clean
+SCREENSHOT_ARGS ?=
+
+.PHONY: help run test screenshots pg-start pg-stop pg-status psql reset-demo clean
 
 help:
 	@echo "make run     serve database $(DB) with $(MODULE) and demo data on http://localhost:$(PORT) (admin/admin)"
 	@echo "make test    run the $(MODULE) tests on fresh databases; last line: 'N passed, M failed'"
 	@echo "             variables: MODULE TAGS TEST_DEMO=0|1 DEMO_TAGS TEST_DB TEST_PORT VERBOSE=1 ODOO_ARGS EXTRA_ADDONS"
+	@echo "make screenshots  retake cskh_helpdesk/static/description/screenshot_*.png from the demo served by 'make run' (same DB, PORT)"
 	@echo "make reset-demo   drop database $(DB) (next 'make run' recreates it)"
 	@echo "make pg-start | pg-stop | pg-status | psql   the throwaway PostgreSQL cluster"
 	@echo "make clean   drop the test databases and remove .cache/"
@@ -47,6 +51,9 @@ run:
 
 test:
 	@"$(ROOT)/tools/test.sh"
+
+screenshots:
+	@python3 "$(ROOT)/tools/screenshots.py" --url "http://127.0.0.1:$(PORT)" --db "$(DB)" $(SCREENSHOT_ARGS)
 
 pg-start:
 	@"$(ROOT)/tools/pg.sh" start >/dev/null && "$(ROOT)/tools/pg.sh" status

@@ -62,6 +62,8 @@ ready-made process templates; complete Vietnamese translation.
         'demo/cskh_survey_demo.xml',
         'demo/cskh_report_demo.xml',
         'demo/cskh_sla_demo.xml',
+        'demo/cskh_sla_history_demo.xml',
+        'demo/cskh_portal_demo.xml',
     ],
     'assets': {
         'web.assets_frontend': [
