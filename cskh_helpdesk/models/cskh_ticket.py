@@ -347,8 +347,11 @@ class CskhTicket(models.Model):
         """The ``ir.sequence`` numbering the tickets of ``company``, created on first use
         so that every company has its own counter."""
         sequences = self.env['ir.sequence'].sudo()
-        sequence = sequences.search(
-            [('code', '=', 'cskh.ticket'), ('company_id', '=', company.id)], limit=1)
+        # fetch what next_by_id() reads along with the search: one query per ticket batch
+        sequence = sequences.search_fetch(
+            [('code', '=', 'cskh.ticket'), ('company_id', '=', company.id)],
+            ['implementation', 'use_date_range', 'prefix', 'suffix', 'padding', 'number_increment'],
+            limit=1)
         return sequence or sequences.create(self._prepare_sequence_values(company))
 
     @api.model
@@ -384,12 +387,15 @@ class CskhTicket(models.Model):
     # ------------------------------------------------------------
 
     def _creation_subtype(self):
-        return self.env.ref('cskh_helpdesk.mt_ticket_new')
+        # ir.model.data is cached, env.ref() would check the subtype exists with a query per email
+        return self.env['mail.message.subtype'].browse(
+            self.env['ir.model.data']._xmlid_to_res_id('cskh_helpdesk.mt_ticket_new'))
 
     def _track_subtype(self, init_values):
         self.ensure_one()
         if 'stage_id' in init_values:
-            return self.env.ref('cskh_helpdesk.mt_ticket_stage')
+            return self.env['mail.message.subtype'].browse(
+                self.env['ir.model.data']._xmlid_to_res_id('cskh_helpdesk.mt_ticket_stage'))
         return super()._track_subtype(init_values)
 
     def _notify_get_reply_to(self, default=None, author_id=False):
@@ -590,6 +596,16 @@ class CskhTicket(models.Model):
             return True
         if email.split('@', 1)[0] in self._AUTOMATIC_LOCALPARTS:
             return True
+        # the gateway and the acknowledgement ask about the same sender in one transaction:
+        # remember the verdict until commit or rollback (precommit data is cleared then)
+        verdicts = self.env.cr.precommit.data.setdefault('cskh.ticket.automatic_addresses', {})
+        if email not in verdicts:
+            verdicts[email] = self._is_alias_address(email)
+        return verdicts[email]
+
+    @api.model
+    def _is_alias_address(self, email):
+        """Whether the normalized ``email`` is one of our bounce, catchall or alias addresses."""
         alias_domains = self.env['mail.alias.domain'].sudo().search([])
         if email in alias_domains.mapped('bounce_email') + alias_domains.mapped('catchall_email'):
             return True
@@ -929,8 +945,10 @@ class CskhTicket(models.Model):
 
     def _sla_find_policies(self):
         """Policies matching each ticket, as a dict ticket -> cskh.sla recordset."""
-        policies = self.env['cskh.sla'].sudo().search(
-            [('team_id', 'in', self.team_id.filtered('use_sla').ids)])
+        # fetch the fields the conditions read along with the search (one query less per ticket batch)
+        policies = self.env['cskh.sla'].sudo().search_fetch(
+            [('team_id', 'in', self.team_id.filtered('use_sla').ids)],
+            ['team_id', 'priority', 'customer_tier', 'target', 'time', 'stage_id', 'raise_priority'])
         return {
             ticket: policies.filtered(lambda sla: sla._match_ticket(ticket))
             for ticket in self
