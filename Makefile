@@ -31,12 +31,13 @@ VERBOSE        ?= 0
 
 export MODULE ODOO ODOO_ARGS EXTRA_ADDONS DB PORT HTTP_INTERFACE TEST_DB TAGS TEST_DEMO DEMO_TAGS TEST_PORT VERBOSE
 
-.PHONY: help run test pg-start pg-stop pg-status psql reset-demo clean
+.PHONY: help run test bench pg-start pg-stop pg-status psql reset-demo clean
 
 help:
 	@echo "make run     serve database $(DB) with $(MODULE) and demo data on http://localhost:$(PORT) (admin/admin)"
 	@echo "make test    run the $(MODULE) tests on fresh databases; last line: 'N passed, M failed'"
 	@echo "             variables: MODULE TAGS TEST_DEMO=0|1 DEMO_TAGS TEST_DB TEST_PORT VERBOSE=1 ODOO_ARGS EXTRA_ADDONS"
+	@echo "make bench    benchmark cskh.ticket against crm.lead on a fresh database $(BENCH_DB) (BENCH_SIZE records)"
 	@echo "make reset-demo   drop database $(DB) (next 'make run' recreates it)"
 	@echo "make pg-start | pg-stop | pg-status | psql   the throwaway PostgreSQL cluster"
 	@echo "make clean   drop the test databases and remove .cache/"
@@ -46,6 +47,15 @@ run:
 
 test:
 	@"$(ROOT)/tools/test.sh"
+
+# benchmark against crm.lead on a fresh database (see README.md, "Scale")
+BENCH_DB       ?= cskh_bench
+BENCH_EMAILS   ?= 30
+BENCH_SIZE     ?= 100000
+export BENCH_DB BENCH_EMAILS BENCH_SIZE
+
+bench:
+	@"$(ROOT)/tools/bench.sh"
 
 pg-start:
 	@"$(ROOT)/tools/pg.sh" start >/dev/null && "$(ROOT)/tools/pg.sh" status

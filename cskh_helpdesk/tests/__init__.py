@@ -11,3 +11,5 @@ from . import test_performance
 from . import test_portal
 from . import test_survey
 from . import test_sla
+from . import test_performance_load
+from . import test_performance_scale

@@ -89,6 +89,10 @@ class TestSlaPerformance(CskhSlaCommon):
     def test_cron_escalate_50(self):
         self._run_cron_counted(50, 44)
 
+    @warmup
+    def test_cron_escalate_100(self):
+        self._run_cron_counted(100, 44)
+
     def _read_kanban_counted(self, count, queries):
         self._create_tickets(count)
         Ticket = self.env['cskh.ticket']
