@@ -91,7 +91,9 @@ class TestSlaPerformance(CskhSlaCommon):
 
     @warmup
     def test_cron_escalate_100(self):
-        self._run_cron_counted(100, 44)
+        # 200 SLA lines: the ORM flushes updates by chunks of 100 rows (UPDATE_BATCH_SIZE),
+        # hence one UPDATE more; a cron batch (200 lines at most) stays bounded
+        self._run_cron_counted(100, 45)
 
     def _read_kanban_counted(self, count, queries):
         self._create_tickets(count)
