@@ -34,13 +34,14 @@ export MODULE ODOO ODOO_ARGS EXTRA_ADDONS DB PORT HTTP_INTERFACE TEST_DB TAGS TE
 
 SCREENSHOT_ARGS ?=
 
-.PHONY: help run test screenshots pg-start pg-stop pg-status psql reset-demo clean
+.PHONY: help run test bench screenshots pg-start pg-stop pg-status psql reset-demo clean
 
 help:
 	@echo "make run     serve database $(DB) with $(MODULE) and demo data on http://localhost:$(PORT) (admin/admin)"
 	@echo "make test    run the $(MODULE) tests on fresh databases; last line: 'N passed, M failed'"
 	@echo "             variables: MODULE TAGS TEST_DEMO=0|1 DEMO_TAGS TEST_DB TEST_PORT VERBOSE=1 ODOO_ARGS EXTRA_ADDONS"
 	@echo "make screenshots  retake cskh_helpdesk/static/description/screenshot_*.png from the demo served by 'make run' (same DB, PORT)"
+	@echo "make bench    benchmark cskh.ticket against crm.lead on a fresh database $(BENCH_DB) (BENCH_SIZE records)"
 	@echo "make reset-demo   drop database $(DB) (next 'make run' recreates it)"
 	@echo "make pg-start | pg-stop | pg-status | psql   the throwaway PostgreSQL cluster"
 	@echo "make clean   drop the test databases and remove .cache/"
@@ -54,6 +55,15 @@ test:
 
 screenshots:
 	@python3 "$(ROOT)/tools/screenshots.py" --url "http://127.0.0.1:$(PORT)" --db "$(DB)" $(SCREENSHOT_ARGS)
+
+# benchmark against crm.lead on a fresh database (see README.md, "Scale")
+BENCH_DB       ?= cskh_bench
+BENCH_EMAILS   ?= 30
+BENCH_SIZE     ?= 100000
+export BENCH_DB BENCH_EMAILS BENCH_SIZE
+
+bench:
+	@"$(ROOT)/tools/bench.sh"
 
 pg-start:
 	@"$(ROOT)/tools/pg.sh" start >/dev/null && "$(ROOT)/tools/pg.sh" status

@@ -65,9 +65,9 @@ class CskhAutoReply(models.Model):
     @api.model
     def _find_rule(self, ticket):
         """The first rule (by sequence) of the ticket's team matching the ticket, if any."""
-        rules = self.search([
+        rules = self.search_fetch([
             '|', ('team_ids', '=', False), ('team_ids', 'in', ticket.team_id.ids),
-        ])
+        ], ['keywords', 'template_id', 'stage_id', 'name'])
         if not rules:
             return rules
         text = self._get_ticket_text(ticket)

@@ -199,8 +199,10 @@ class CskhTeam(models.Model):
         :return: a list of ``count`` user ids (False when nobody can be assigned)
         """
         self.ensure_one()
+        if self.assign_method == 'manual' or not count:
+            return [False] * count
         users = self._get_assignable_users()
-        if self.assign_method == 'manual' or not users or not count:
+        if not users:
             return [False] * count
         if self.assign_method == 'balanced':
             load = self._get_open_ticket_load(users)

@@ -92,9 +92,11 @@ class CskhTicketSla(models.Model):
         that failures are caught on time whatever the cron's interval."""
         deadlines = [line.deadline for line in self if line.status == 'ongoing' and line.deadline]
         if deadlines:
-            cron = self.env.ref('cskh_helpdesk.cskh_ticket_sla_cron_escalate', raise_if_not_found=False)
-            if cron:
-                cron.sudo()._trigger(at=min(deadlines) + timedelta(minutes=1))
+            # ir.model.data is cached; env.ref() would check the cron exists with a query per ticket
+            cron_id = self.env['ir.model.data']._xmlid_to_res_id(
+                'cskh_helpdesk.cskh_ticket_sla_cron_escalate', raise_if_not_found=False)
+            if cron_id:
+                self.env['ir.cron'].sudo().browse(cron_id)._trigger(at=min(deadlines) + timedelta(minutes=1))
 
     @api.model
     def _get_overdue_domain(self):

@@ -13,3 +13,5 @@ from . import test_survey
 from . import test_sla
 from . import test_i18n
 from . import test_reporting
+from . import test_performance_load
+from . import test_performance_scale

@@ -1,0 +1,121 @@
+from datetime import timedelta
+
+from odoo import SUPERUSER_ID, api, fields
+from odoo.cli.populate import Populate
+from odoo.tests import TransactionCase, tagged
+from odoo.tools import mute_logger
+
+from .common_sla import CskhSlaCommon
+
+
+@tagged('post_install', '-at_install', 'cskh', 'cskh_perf')
+class TestPopulate(CskhSlaCommon):
+    """``odoo populate --models cskh.ticket,cskh.ticket.sla`` duplicates tickets with
+    SQL: the copies must be valid tickets."""
+
+    def test_populate_tickets(self):
+        tickets = self.env['cskh.ticket'].create([{
+            'name': f'Nguồn {i}', 'team_id': self.team.id, 'priority': str(i % 4),
+            'partner_id': self.customer.id,
+        } for i in range(4)])
+        tickets[0].stage_id = self.stage_progress
+        self.env.flush_all()
+        Ticket = self.env['cskh.ticket'].with_context(active_test=False)
+        before = Ticket.search_count([])
+        lines_before = self.env['cskh.ticket.sla'].search_count([])
+        self.assertTrue(lines_before)
+
+        # populate warns that it copies as is the many2one columns of unique constraints
+        # (company_id of the number, sla_id of a line): that is what we want
+        with mute_logger('odoo.tools.populate'):
+            Populate.populate(
+                self.env(context={'active_test': False}), {'cskh.ticket': 3, 'cskh.ticket.sla': 3}, ord('_'))
+        self.env.invalidate_all()
+
+        self.assertEqual(Ticket.search_count([]), before * 4)
+        self.assertEqual(self.env['cskh.ticket.sla'].search_count([]), lines_before * 4)
+        self.env.cr.execute("""
+            SELECT company_id, number FROM cskh_ticket
+             WHERE number IS NOT NULL GROUP BY company_id, number HAVING COUNT(*) > 1""")
+        self.assertFalse(self.env.cr.fetchall(), "ticket numbers must stay unique per company")
+        all_tickets = Ticket.search([])
+        for ticket in all_tickets:
+            self.assertIn(ticket.stage_id, ticket.team_id.stage_ids, "stage of another team")
+            self.assertEqual(ticket.is_closed, ticket.stage_id.is_closed)
+            for line in ticket.sla_status_ids:
+                self.assertEqual(line.sla_id.team_id, ticket.team_id)
+                self.assertEqual(line.team_id, ticket.team_id)
+                # dates are spread back in time together: a line keeps its delay after creation
+                self.assertEqual(line.ticket_create_date, ticket.create_date)
+        copies = all_tickets - tickets
+        self.assertEqual(len(copies), before * 3)
+        # every copy got the SLA lines of its source: same policies for the same conditions
+        self.assertEqual(
+            {len(ticket.sla_status_ids) for ticket in copies if ticket.priority == '0'},
+            {len(tickets.filtered(lambda t: t.priority == '0').sla_status_ids)})
+        self.assertTrue(copies.sla_status_ids.filtered(lambda line: line.status == 'ongoing'))
+
+
+@tagged('post_install', '-at_install', 'cskh', 'cskh_perf')
+class TestCronWorkers(TransactionCase):
+    """Two workers running the SLA escalation cron at the same time never process the
+    same SLA line. The test commits its own data in its own cursors and removes it."""
+
+    def _env(self, cr):
+        return api.Environment(cr, SUPERUSER_ID, {})
+
+    def _setup_data(self, count):
+        with self.registry.cursor() as cr:
+            env = self._env(cr)
+            team = env['cskh.team'].create({'name': 'Two workers test team', 'use_sla': True})
+            env['cskh.sla'].create({
+                'name': 'Two workers test policy', 'team_id': team.id, 'target': 'first_response', 'time': 1})
+            tickets = env['cskh.ticket'].create([
+                {'name': f'Two workers {i}', 'team_id': team.id} for i in range(count)])
+            lines = tickets.sla_status_ids
+            self.assertEqual(len(lines), count)
+            past = fields.Datetime.now() - timedelta(days=3)
+            lines.write({'deadline': past})
+            return team.id, tickets.ids, lines.ids
+
+    def _cleanup(self, team_id, trigger_id):
+        with self.registry.cursor() as cr:
+            env = self._env(cr)
+            team = env['cskh.team'].with_context(active_test=False).browse(team_id).exists()
+            tickets = env['cskh.ticket'].with_context(active_test=False).search([('team_id', '=', team_id)])
+            env['mail.activity'].search([('res_model', '=', 'cskh.ticket'), ('res_id', 'in', tickets.ids)]).unlink()
+            tickets.unlink()
+            env['cskh.sla'].with_context(active_test=False).search([('team_id', '=', team_id)]).unlink()
+            team.unlink()
+            env['ir.cron.trigger'].search([('id', '>', trigger_id)]).unlink()
+
+    def test_two_workers_share_the_overdue_lines(self):
+        self.env.cr.execute("SELECT COALESCE(MAX(id), 0) FROM ir_cron_trigger")
+        trigger_id = self.env.cr.fetchone()[0]
+        team_id, ticket_ids, line_ids = self._setup_data(10)
+        try:
+            with self.registry.cursor() as cr_a, self.registry.cursor() as cr_b:
+                env_a, env_b = self._env(cr_a), self._env(cr_b)
+                Line_a = env_a['cskh.ticket.sla']
+                domain = Line_a._get_overdue_domain() & fields.Domain('id', 'in', line_ids)
+                # worker A takes its batch the way the cron does, and is still working on it
+                batch_a = Line_a.search(domain, order='deadline, id').try_lock_for_update(limit=4)
+                self.assertEqual(len(batch_a), 4)
+                # worker B runs the cron meanwhile: it skips A's rows and commits its own batch
+                env_b['cskh.ticket.sla']._cron_escalate(batch_size=100)
+                # A finishes its batch and commits
+                batch_a._fail()
+                cr_a.commit()
+            with self.registry.cursor() as cr:
+                env = self._env(cr)
+                lines = env['cskh.ticket.sla'].browse(line_ids)
+                self.assertEqual(set(lines.mapped('status')), {'failed'})
+                tickets = env['cskh.ticket'].browse(ticket_ids)
+                # escalated exactly once each: nobody processed a line twice
+                self.assertEqual(set(tickets.mapped('escalation_level')), {1})
+                notes = env['mail.message'].search_count([
+                    ('model', '=', 'cskh.ticket'), ('res_id', 'in', ticket_ids),
+                    ('body', 'ilike', 'SLA missed')])
+                self.assertEqual(notes, len(ticket_ids))
+        finally:
+            self._cleanup(team_id, trigger_id)

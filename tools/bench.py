@@ -1,0 +1,269 @@
+#!/usr/bin/env python3
+"""Benchmark cskh_helpdesk against Odoo's own crm.lead, in one run on one database.
+
+    python3 tools/bench.py -d cskh_bench [--emails 30] [--size 100000] [odoo options...]
+
+The database must exist with cskh_helpdesk installed (``make bench`` creates it).
+Measured, each time for a cskh.ticket and for the crm.lead equivalent:
+
+1. a record created from an incoming email through an alias (tickets: team alias
+   with acknowledgement, keyword rule, SLA policy and balanced assignment; leads:
+   a sales team alias): median milliseconds and SQL queries per email;
+2. after duplicating both models up to ``--size`` records with Odoo's populate
+   (SQL-level duplication, the same code as ``odoo populate``): the kanban load
+   (``web_read_group`` by stage + ``web_search_read`` of 80 cards with the
+   kanban view's fields), the list load (80 rows with the list view's fields),
+   one batch of the SLA escalation cron and the ticket report's ``read_group``
+   when the report model is installed.
+
+Outgoing SMTP is replaced by a no-op so that no mail leaves the machine.
+Everything runs as the administrator. Prints a table; exits non-zero on error.
+"""
+import argparse
+import contextlib
+import logging
+import math
+import statistics
+import sys
+import time
+from email.message import EmailMessage
+
+import odoo.service.server
+from odoo import api
+from odoo.cli.populate import Populate
+from odoo.fields import Command
+from odoo.modules.registry import Registry
+from odoo.tools import config, mute_logger
+
+_logger = logging.getLogger('cskh.bench')
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser.add_argument('--emails', type=int, default=30, help="emails per model (default 30)")
+    parser.add_argument('--size', type=int, default=100_000, help="records per model after populate")
+    args, odoo_args = parser.parse_known_args()
+    config.parse_config(odoo_args + ['--no-http'], setup_logging=True)
+    return args
+
+
+@contextlib.contextmanager
+def no_smtp():
+    """Mail servers accept everything and send nothing."""
+    from odoo.addons.base.models.ir_mail_server import IrMail_Server
+
+    class FakeSmtp:
+        def quit(self):
+            pass
+
+    original = IrMail_Server._connect__, IrMail_Server.send_email
+    IrMail_Server._connect__ = lambda self, *a, **kw: FakeSmtp()
+    IrMail_Server.send_email = lambda self, message, *a, **kw: message['Message-Id']
+    try:
+        yield
+    finally:
+        IrMail_Server._connect__, IrMail_Server.send_email = original
+
+
+class Bench:
+    def __init__(self, registry, args):
+        self.registry = registry
+        self.args = args
+        self.rows = []
+
+    @contextlib.contextmanager
+    def env(self):
+        """The administrator (a record of res.users) in a new committed transaction."""
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, self._admin_id(cr), {})
+            yield env.user
+
+    @staticmethod
+    def _admin_id(cr):
+        cr.execute("SELECT res_id FROM ir_model_data WHERE module = 'base' AND name = 'user_admin'")
+        return cr.fetchone()[0]
+
+    def measure(self, func, repeat=7):
+        """Median ms and queries of ``func(env)``, each run in its own committed transaction."""
+        times, queries = [], []
+        for _i in range(repeat):
+            with self.env() as user:
+                env = user.env
+                env.invalidate_all()
+                start_count, start = env.cr.sql_log_count, time.perf_counter()
+                func(env)
+                env.cr.flush()
+                times.append((time.perf_counter() - start) * 1000)
+                queries.append(env.cr.sql_log_count - start_count)
+        return statistics.median(times), int(statistics.median(queries))
+
+    # ---- setup ----
+
+    def setup(self):
+        with self.env() as user:
+            env = user.env
+            # a fresh database has no mail domain nor sender address: give it both
+            domain = env['mail.alias.domain'].search([], limit=1) \
+                or env['mail.alias.domain'].create({'name': 'bench.example'})
+            env.company.write({'alias_domain_id': domain.id, 'email': 'company@bench.example'})
+            env.user.email = env.user.email or 'admin@bench.example'
+            self.domain = domain.name
+            agents = env['res.users'].create([{
+                'name': f'Bench Agent {i}', 'login': f'bench_agent_{i}', 'email': f'agent{i}@bench.example',
+                'group_ids': [Command.link(env.ref('cskh_helpdesk.cskh_helpdesk_group_agent').id)],
+            } for i in range(3)])
+            team = env['cskh.team'].create({
+                'name': 'Bench Support', 'alias_name': 'bench-support',
+                'member_ids': [Command.set(agents.ids)],
+                'assign_method': 'balanced', 'use_sla': True,
+                'ack_template_id': env.ref('cskh_helpdesk.mail_template_ticket_ack').id,
+            })
+            env['cskh.sla'].create([
+                {'name': 'Bench first response', 'team_id': team.id, 'target': 'first_response', 'time': 2},
+                {'name': 'Bench resolution', 'team_id': team.id, 'target': 'resolution', 'time': 16,
+                 'stage_id': env.ref('cskh_helpdesk.stage_solved').id},
+            ])
+            env['cskh.auto.reply'].create({'name': 'Bench password', 'keywords': 'mat khau'})
+            sales = env['crm.team'].create({'name': 'Bench Sales', 'alias_name': 'bench-sales'})
+            self.team_id, self.sales_id = team.id, sales.id
+
+    # ---- 1. email ----
+
+    def _raw(self, to, index):
+        message = EmailMessage()
+        message['Subject'] = f'Yêu cầu hỗ trợ số {index}'
+        message['From'] = f'Khách {index} <bench{index}.{to}@customer.example>'
+        message['To'] = f'{to}@{self.domain}'
+        message['Message-Id'] = f'<bench-{to}-{index}-{time.time()}@customer.example>'
+        message.set_content('Xin chào, tôi cần hỗ trợ về đơn hàng. Cảm ơn.')
+        return message.as_bytes()
+
+    def bench_emails(self):
+        counter = iter(range(10 ** 6))
+
+        def ticket(env):
+            env['mail.thread'].message_process(False, self._raw('bench-support', next(counter)))
+
+        def lead(env):
+            env['mail.thread'].message_process(False, self._raw('bench-sales', next(counter)))
+
+        # warm the caches once, then measure
+        self.measure(ticket, 2), self.measure(lead, 2)
+        n = self.args.emails
+        self.add_row(f"record from an email (median of {n})", self.measure(ticket, n), self.measure(lead, n))
+
+    # ---- 2. populate ----
+
+    def populate(self):
+        with self.env() as user:
+            env = user.env(su=True)
+            for model in ('cskh.ticket', 'crm.lead'):
+                existing = env[model].with_context(active_test=False).search_count([])
+                factor = max(1, math.ceil(self.args.size / existing) - 1)
+                models = {model: factor}
+                if model == 'cskh.ticket':
+                    models['cskh.ticket.sla'] = factor
+                start = time.perf_counter()
+                # populate warns that it copies the many2one columns of unique constraints as is
+                with mute_logger('odoo.tools.populate'):
+                    Populate.populate(env(context={'active_test': False}), models, ord('_'))
+                env.cr.execute(f"ANALYZE {env[model]._table}")
+                count = env[model].with_context(active_test=False).search_count([])
+                self.notes.append(f"populate {model}: {count} records in {time.perf_counter() - start:.1f} s")
+
+    # ---- 3. screens ----
+
+    @staticmethod
+    def specification(model, view_type):
+        fields = model.get_views([(False, view_type)])['models'][model._name]['fields']
+        return {
+            name: {'fields': {'display_name': {}}} if model._fields[name].relational else {}
+            for name in fields if model._fields[name].type != 'one2many'
+        }
+
+    def bench_screens(self):
+        def kanban(model, domain):
+            def run(env):
+                Model = env[model]
+                Model.web_read_group(domain, ['stage_id'], ['__count'])
+                Model.web_search_read(domain, self.specification(Model, 'kanban'), limit=80)
+            return run
+
+        def list_(model, domain):
+            def run(env):
+                Model = env[model]
+                Model.web_search_read(domain, self.specification(Model, 'list'), limit=80)
+            return run
+
+        ticket_domain, lead_domain = [('is_closed', '=', False)], [('type', '=', 'opportunity')]
+        for label, make in (("kanban load (80 cards + stages)", kanban), ("list load (80 rows)", list_)):
+            self.measure(make('cskh.ticket', ticket_domain), 1), self.measure(make('crm.lead', lead_domain), 1)
+            self.add_row(label, self.measure(make('cskh.ticket', ticket_domain)),
+                         self.measure(make('crm.lead', lead_domain)))
+
+    def bench_cron(self):
+        with self.env() as user:
+            env = user.env
+            overdue = env['cskh.ticket.sla'].search_count(env['cskh.ticket.sla']._get_overdue_domain())
+            open_lines = env['cskh.ticket.sla'].search_count([('status', '=', 'ongoing')])
+        self.notes.append(f"SLA cron: {open_lines} ongoing SLA lines, {overdue} overdue")
+
+        def batch(env):
+            env['cskh.ticket.sla'].with_context(cron_id=False)._cron_escalate()
+        self.add_row("SLA cron, one batch (200 lines)", self.measure(batch, 3), None)
+
+    def bench_report(self):
+        with self.env() as user:
+            report = next((name for name in ('cskh.ticket.report', 'cskh.report.ticket', 'cskh.ticket.analysis')
+                           if name in user.env), None)
+        if not report:
+            self.notes.append("ticket report: model not installed, skipped")
+            return
+
+        def run(env):
+            env[report].formatted_read_group([], ['team_id', 'stage_id'], ['__count'])
+        self.add_row("ticket report read_group", self.measure(run, 3), None)
+
+    # ---- output ----
+
+    def add_row(self, label, ours, theirs):
+        self.rows.append((label, ours, theirs))
+        _logger.info("%s: cskh %s, crm %s", label, ours, theirs)
+
+    def print_table(self):
+        head = f"{'measure':<36} {'cskh ms':>9} {'queries':>8} {'crm ms':>9} {'queries':>8} {'ms ratio':>9} {'q ratio':>8}"
+        print(head)
+        print('-' * len(head))
+        for label, (ms, q), theirs in self.rows:
+            if theirs:
+                cms, cq = theirs
+                print(f"{label:<36} {ms:9.1f} {q:8d} {cms:9.1f} {cq:8d} {ms / cms:9.2f} {q / cq:8.2f}")
+            else:
+                print(f"{label:<36} {ms:9.1f} {q:8d} {'-':>9} {'-':>8} {'-':>9} {'-':>8}")
+        for note in self.notes:
+            print(f"  {note}")
+
+    def run(self):
+        self.notes = []
+        start = time.perf_counter()
+        with no_smtp():
+            self.setup()
+            self.bench_emails()
+            self.populate()
+            self.bench_screens()
+            self.bench_cron()
+            self.bench_report()
+        self.notes.append(f"total {time.perf_counter() - start:.0f} s")
+        self.print_table()
+
+
+def main():
+    args = parse_args()
+    dbname = config['db_name'][0] if isinstance(config['db_name'], list) else config['db_name']
+    odoo.service.server.load_server_wide_modules()
+    registry = Registry(dbname)
+    Bench(registry, args).run()
+
+
+if __name__ == '__main__':
+    sys.exit(main())
