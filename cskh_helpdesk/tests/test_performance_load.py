@@ -130,4 +130,4 @@ class TestLoadPerformance(CskhCommon):
             records = Team.web_search_read([], spec)
             dashboard = next(r for r in records['records'] if r['id'] == team.id)
             self.assertEqual(dashboard['open_ticket_count'], len(tickets))
-        self._assert_constant(load, 12)
+        self._assert_constant(load, 16)
