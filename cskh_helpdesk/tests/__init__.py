@@ -11,3 +11,4 @@ from . import test_performance
 from . import test_portal
 from . import test_survey
 from . import test_sla
+from . import test_templates
