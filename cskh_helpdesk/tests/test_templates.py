@@ -114,6 +114,17 @@ class TestProcessTemplates(CskhSlaCommon):
             sorted(other.sla_status_ids.sla_id.mapped('name')),
             ["First response within 1 working hour", "Resolution within 3 working days"])
 
+    def test_apply_copies_translations(self):
+        """Created records carry the template's translations, so a Vietnamese desk reads Vietnamese."""
+        self.env['res.lang']._activate_lang('vi_VN')
+        template = self.env.ref('cskh_helpdesk.process_template_retail')
+        line = template.stage_ids.filtered(lambda s: s.key == 'waiting')
+        line.update_field_translations('name', {'vi_VN': "Chờ khách hàng phản hồi"})
+        team = self._apply_new_team(template, "Bán lẻ", "banle-vi")
+        stage = team.stage_ids.filtered(lambda s: s.sla_pause)
+        self.assertEqual(stage.with_context(lang='en_US').name, "Waiting for Customer")
+        self.assertEqual(stage.with_context(lang='vi_VN').name, "Chờ khách hàng phản hồi")
+
     @users('cskh_manager')
     def test_wizard_preview(self):
         template = self.env.ref('cskh_helpdesk.process_template_retail')
