@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class ResConfigSettings(models.TransientModel):
@@ -18,3 +18,10 @@ class ResConfigSettings(models.TransientModel):
         "Customer Tiers", implied_group='cskh_helpdesk.group_cskh_customer_tier')
     cskh_alias_domain_id = fields.Many2one(
         related='company_id.alias_domain_id', string="Helpdesk Alias Domain", readonly=False)
+
+    @api.model
+    def _cskh_is_feature_enabled(self, feature):
+        """Whether the global switch ``feature`` (sla, survey, auto_reply, web_form, crm,
+        customer_tier) is on, for code running outside a user's groups (public pages)."""
+        group = self.env.ref(f'cskh_helpdesk.group_cskh_{feature}', raise_if_not_found=False)
+        return bool(group) and group in self.env.ref('base.group_user').sudo().implied_ids

@@ -1,5 +1,6 @@
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import Form, tagged, users
+from odoo.tests import Form, HttpCase, tagged, users
+from odoo.tools import mute_logger
 
 from .common_sla import CskhSlaCommon, local
 
@@ -134,7 +135,7 @@ class TestProcessTemplates(CskhSlaCommon):
         preview = str(wizard_form.preview)
         for text in ("Bán lẻ Hà Nội", "will be created", "Return and Exchange", "Warranty", "Delivery",
                      "Waiting for Customer", "(SLA paused)", "Urgent: first response within 30 minutes",
-                     "doi tra", "2 hours after solving"):
+                     "within 30 working minutes", "within 24 working hours", "doi tra", "2 hours after solving"):
             self.assertIn(text, preview)
         self.assertIn("new</span>", preview)
         self.assertNotIn("already there", preview)
@@ -181,7 +182,7 @@ class TestProcessTemplates(CskhSlaCommon):
 
 
 @tagged('post_install', '-at_install', 'cskh')
-class TestSettings(CskhSlaCommon):
+class TestSettings(CskhSlaCommon, HttpCase):
 
     FEATURES = ('sla', 'survey', 'auto_reply', 'web_form', 'crm', 'customer_tier')
 
@@ -240,3 +241,15 @@ class TestSettings(CskhSlaCommon):
             self.assertIn(f'name="{self.env.ref(xmlid).id}"', arch)
         self.assertIn('cskh_alias_domain_id', arch)
         self.assertEqual(Form(self.env['res.config.settings']).cskh_alias_domain_id, self.env.company.alias_domain_id)
+
+    def test_web_form_switch(self):
+        """Switching the portal and web form off closes the public form of every team."""
+        self.team.use_website_form = True
+        self.assertEqual(self.url_open(f'/cskh/submit?team={self.team.id}').status_code, 200)
+        self._set_features(web_form=False)
+        self.assertFalse(self.env['res.config.settings']._cskh_is_feature_enabled('web_form'))
+        self.assertTrue(self.env['res.config.settings']._cskh_is_feature_enabled('sla'))
+        with mute_logger('odoo.http'):  # the controller's not_found() response
+            self.assertEqual(self.url_open(f'/cskh/submit?team={self.team.id}').status_code, 404)
+            self.assertEqual(self.url_open('/cskh/submit').status_code, 404)
+        self.assertNotIn('name="use_website_form"', self._form_arch('cskh.team', self.user_manager))

@@ -56,10 +56,16 @@ class CskhProcessTemplateApply(models.TransientModel):
                 'team_name': team.name if team else wizard.team_name,
                 'plan': wizard.template_id._get_apply_plan(team),
                 'selection_label': self._get_selection_label,
+                'format_hours': self._format_working_hours,
             })
 
     def _get_selection_label(self, record, fname):
         return dict(record._fields[fname]._description_selection(self.env)).get(record[fname], '')
+
+    def _format_working_hours(self, hours):
+        if hours < 1:
+            return self.env._("%(minutes)s working minutes", minutes=round(hours * 60))
+        return self.env._("%(hours)s working hours", hours=f"{hours:g}")
 
     def _create_team(self):
         self.ensure_one()
