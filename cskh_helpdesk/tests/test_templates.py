@@ -126,6 +126,31 @@ class TestProcessTemplates(CskhSlaCommon):
         self.assertEqual(stage.with_context(lang='en_US').name, "Waiting for Customer")
         self.assertEqual(stage.with_context(lang='vi_VN').name, "Chờ khách hàng phản hồi")
 
+    def test_auto_reply_answers(self):
+        """The keyword rules of a template match accented Vietnamese text and send their answer."""
+        for code, text, subject in (
+            ('retail', "Tôi muốn đổi trả sản phẩm vì bị lỗi", "Our return and exchange policy"),
+            ('retail', "Máy còn bảo hành không?", "About the warranty of your product"),
+            ('spa', "Cho em đặt lịch chiều thứ Bảy", "Booking an appointment"),
+            ('education', "Xin hỏi học phí học kỳ 2", "About tuition fees"),
+            ('b2b', "Đề nghị xuất hóa đơn VAT tháng 11", "About your invoice request"),
+        ):
+            with self.subTest(template=code, text=text):
+                template = self.env.ref(f'cskh_helpdesk.process_template_{code}')
+                team = self.env['cskh.team'].search([('name', '=', f"Auto {code}")])
+                team = team or self._apply_new_team(template, f"Auto {code}", f"auto-{code}")
+                ticket = self._create_ticket(team_id=team.id, name=text, partner_id=self.customer.id)
+                rule = self.env['cskh.auto.reply']._find_rule(ticket)
+                self.assertEqual(rule.team_ids, team)
+                ticket._apply_auto_reply(rule)
+                message = ticket.message_ids.filtered(lambda m: m.message_type == 'auto_comment')[:1]
+                self.assertIn(subject, message.subject)
+                self.assertIn(ticket.number, message.subject)
+                self.assertIn(self.customer.name, str(message.body))
+
+        ticket = self._create_ticket(team_id=team.id, name="Câu hỏi khác", partner_id=self.customer.id)
+        self.assertFalse(self.env['cskh.auto.reply']._find_rule(ticket))
+
     @users('cskh_manager')
     def test_wizard_preview(self):
         template = self.env.ref('cskh_helpdesk.process_template_retail')
