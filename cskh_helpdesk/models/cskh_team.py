@@ -327,6 +327,8 @@ class CskhTeam(models.Model):
         self.ensure_one()
         action = self.env['ir.actions.act_window']._for_xml_id('cskh_helpdesk.cskh_survey_response_action')
         action['context'] = {'search_default_team_id': self.id, 'search_default_filter_answered': 1}
+        return action
+
     # ---- SLA ----
 
     def action_view_slas(self):

@@ -278,3 +278,9 @@ class TestSettings(CskhSlaCommon, HttpCase):
             self.assertEqual(self.url_open(f'/cskh/submit?team={self.team.id}').status_code, 404)
             self.assertEqual(self.url_open('/cskh/submit').status_code, 404)
         self.assertNotIn('name="use_website_form"', self._form_arch('cskh.team', self.user_manager))
+
+    def test_team_survey_button(self):
+        """The team's survey stat button (shown while surveys are on) opens the team's answers."""
+        action = self.team.action_view_survey_responses()
+        self.assertEqual(action['res_model'], 'cskh.survey.response')
+        self.assertEqual(action['context']['search_default_team_id'], self.team.id)
