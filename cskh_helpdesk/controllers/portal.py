@@ -178,6 +178,8 @@ class CskhCustomerPortal(CustomerPortal):
 
     def _cskh_form_get_teams(self):
         """Teams accepting tickets from the web (shown to anyone: display values only)."""
+        if not request.env['res.config.settings'].sudo()._cskh_is_feature_enabled('web_form'):
+            return request.env['cskh.team']
         return request.env['cskh.team'].sudo().search([('use_website_form', '=', True)])
 
     def _cskh_form_get_values(self, form, errors, teams, fixed_team, action, portal_partner):

@@ -10,3 +10,9 @@ from . import crm_lead
 from . import cskh_auto_reply
 from . import mail_thread
 from . import cskh_survey_response
+from . import cskh_process_template
+from . import cskh_process_template_stage
+from . import cskh_process_template_type
+from . import cskh_process_template_sla
+from . import cskh_process_template_auto_reply
+from . import res_config_settings

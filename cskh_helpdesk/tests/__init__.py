@@ -15,3 +15,4 @@ from . import test_i18n
 from . import test_reporting
 from . import test_performance_load
 from . import test_performance_scale
+from . import test_templates

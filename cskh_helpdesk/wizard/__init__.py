@@ -1,3 +1,4 @@
 # Part of cskh_helpdesk. See LICENSE file for full copyright and licensing details.
 from . import cskh_ticket_create_lead
 from . import cskh_lead_create_ticket
+from . import cskh_process_template_apply

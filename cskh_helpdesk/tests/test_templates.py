@@ -1,0 +1,286 @@
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import Form, HttpCase, tagged, users
+from odoo.tools import mute_logger
+
+from .common_sla import CskhSlaCommon, local
+
+TEMPLATE_CODES = ('basic', 'b2b', 'retail', 'spa', 'education')
+
+
+@tagged('post_install', '-at_install', 'cskh')
+class TestProcessTemplates(CskhSlaCommon):
+
+    def _count_config(self):
+        return {
+            model: self.env[model].with_context(active_test=False).search_count([])
+            for model in ('cskh.team', 'cskh.stage', 'cskh.ticket.type', 'cskh.sla', 'cskh.auto.reply')
+        }
+
+    def _open_wizard(self, **context):
+        action = self.env['ir.actions.act_window']._for_xml_id('cskh_helpdesk.cskh_process_template_apply_action')
+        action['context'] = context
+        return Form.from_action(self.env, action)
+
+    def _apply_new_team(self, template, name, alias):
+        wizard_form = self._open_wizard()
+        wizard_form.template_id = template
+        self.assertEqual(wizard_form.mode, 'new')
+        wizard_form.team_name = name
+        wizard_form.alias_name = alias
+        result = wizard_form.save().action_apply()
+        return self.env['cskh.team'].browse(result['res_id'])
+
+    def _apply_to_team(self, template, team):
+        wizard_form = self._open_wizard(default_team_id=team.id)
+        self.assertEqual(wizard_form.mode, 'update', "Opened from a team, the wizard updates it")
+        wizard_form.template_id = template
+        return wizard_form.save().action_apply()
+
+    @users('cskh_manager')
+    def test_apply_each_template_twice(self):
+        for code in TEMPLATE_CODES:
+            with self.subTest(template=code):
+                template = self.env.ref(f'cskh_helpdesk.process_template_{code}')
+                team = self._apply_new_team(template, f"Team {code}", f"tpl-{code}")
+                self.assertEqual(team.alias_name, f"tpl-{code}")
+                self.assertEqual(len(team.stage_ids), len(template.stage_ids))
+                self.assertEqual(
+                    sorted(team.stage_ids.mapped('name')), sorted(template.stage_ids.mapped('name')))
+                self.assertEqual(len(team.sla_ids), len(template.sla_ids))
+                rules = self.env['cskh.auto.reply'].search([('team_ids', 'in', team.ids)])
+                self.assertEqual(len(rules), len(template.auto_reply_ids))
+                self.assertTrue(all(rule.template_id for rule in rules))
+                self.assertEqual(team.use_survey, template.use_survey)
+                self.assertEqual(team.survey_delay_hours, template.survey_delay_hours)
+                self.assertEqual(team.use_followup, template.use_followup)
+                self.assertEqual(team.followup_days, template.followup_days)
+                paused = team.stage_ids.filtered('sla_pause')
+                self.assertTrue(paused and not paused.filtered('is_closed'))
+                self.assertTrue(team.stage_ids.filtered(lambda s: s.is_closed and not s.is_cancel))
+                for sla in team.sla_ids.filtered(lambda s: s.target == 'resolution'):
+                    self.assertIn(sla.stage_id, team.stage_ids)
+
+                before = self._count_config()
+                self._apply_to_team(template, team)
+                self.assertEqual(self._count_config(), before, "Applying a template twice duplicates nothing")
+                self.assertEqual(len(team.stage_ids), len(template.stage_ids))
+
+    @users('cskh_manager')
+    def test_apply_reuses_matching_stages_and_types(self):
+        """Basic on a team with the usual stages adds only the missing one, and reuses
+        the shipped ticket types."""
+        types_before = self.env['cskh.ticket.type'].search_count([])
+        team = self.team.with_env(self.env)
+        self._apply_to_team(self.env.ref('cskh_helpdesk.process_template_basic'), team)
+        self.assertEqual(self.env['cskh.ticket.type'].search_count([]), types_before)
+        self.assertIn(self.stage_new, team.stage_ids)
+        self.assertIn(self.stage_solved, team.stage_ids)
+        self.assertIn(self.stage_cancel, team.stage_ids)
+        created = team.stage_ids - self.stages
+        self.assertEqual(created.mapped('name'), ['Waiting for Customer'])
+        self.assertTrue(created.sla_pause)
+        self.assertNotIn(self.stage_waiting, team.stage_ids, "An unused stage of another process is dropped")
+
+    @users('cskh_manager')
+    def test_apply_keeps_stages_holding_tickets(self):
+        team = self.team.with_env(self.env)
+        ticket = self._create_ticket(stage_id=self.stage_waiting.id)
+        self._apply_to_team(self.env.ref('cskh_helpdesk.process_template_retail'), team)
+        self.assertIn(ticket.stage_id, team.stage_ids)
+
+    def test_sla_deadlines(self):
+        """A VIP urgent complaint on a Retail team gets its policies in working hours."""
+        template = self.env.ref('cskh_helpdesk.process_template_retail')
+        team = self._apply_new_team(template, "Bán lẻ", "banle")
+        team.resource_calendar_id = self.calendar
+        complaint = self.env.ref('__cskh_template__.retail_type_complaint')
+        ticket = self._create_ticket_at(
+            local(2026, 11, 23, 9, 0), team_id=team.id, partner_id=self.customer.id, priority='3',
+            type_id=complaint.id)
+        self.assertEqual(ticket.customer_tier, 'vip')
+        deadlines = {line.sla_id.name: line.deadline for line in ticket.sla_status_ids}
+        self.assertEqual(deadlines, {
+            "First response within 1 working hour": local(2026, 11, 23, 10, 0),
+            "Urgent: first response within 30 minutes": local(2026, 11, 23, 9, 30),
+            "VIP: first response within 30 minutes": local(2026, 11, 23, 9, 30),
+            "Resolution within 3 working days": local(2026, 11, 25, 15, 0),
+            "Urgent complaint: resolution within 4 working hours": local(2026, 11, 23, 13, 0),
+        })
+        self.assertEqual(ticket.sla_deadline, local(2026, 11, 23, 9, 30))
+
+        # a low priority question of a new customer only gets the general promises
+        other = self._create_ticket_at(local(2026, 11, 23, 9, 0), team_id=team.id, priority='0',
+                                       partner_id=self.env['res.partner'].create({'name': 'Lê Thị Bình'}).id)
+        self.assertEqual(
+            sorted(other.sla_status_ids.sla_id.mapped('name')),
+            ["First response within 1 working hour", "Resolution within 3 working days"])
+
+    def test_apply_copies_translations(self):
+        """Created records carry the template's translations, so a Vietnamese desk reads Vietnamese."""
+        self.env['res.lang']._activate_lang('vi_VN')
+        template = self.env.ref('cskh_helpdesk.process_template_retail')
+        line = template.stage_ids.filtered(lambda s: s.key == 'waiting')
+        line.update_field_translations('name', {'vi_VN': "Chờ khách hàng phản hồi"})
+        team = self._apply_new_team(template, "Bán lẻ", "banle-vi")
+        stage = team.stage_ids.filtered(lambda s: s.sla_pause)
+        self.assertEqual(stage.with_context(lang='en_US').name, "Waiting for Customer")
+        self.assertEqual(stage.with_context(lang='vi_VN').name, "Chờ khách hàng phản hồi")
+
+    def test_auto_reply_answers(self):
+        """The keyword rules of a template match accented Vietnamese text and send their answer."""
+        for code, text, subject in (
+            ('retail', "Tôi muốn đổi trả sản phẩm vì bị lỗi", "Our return and exchange policy"),
+            ('retail', "Máy còn bảo hành không?", "About the warranty of your product"),
+            ('spa', "Cho em đặt lịch chiều thứ Bảy", "Booking an appointment"),
+            ('education', "Xin hỏi học phí học kỳ 2", "About tuition fees"),
+            ('b2b', "Đề nghị xuất hóa đơn VAT tháng 11", "About your invoice request"),
+        ):
+            with self.subTest(template=code, text=text):
+                template = self.env.ref(f'cskh_helpdesk.process_template_{code}')
+                team = self.env['cskh.team'].search([('name', '=', f"Auto {code}")])
+                team = team or self._apply_new_team(template, f"Auto {code}", f"auto-{code}")
+                ticket = self._create_ticket(team_id=team.id, name=text, partner_id=self.customer.id)
+                rule = self.env['cskh.auto.reply']._find_rule(ticket)
+                self.assertEqual(rule.team_ids, team)
+                ticket._apply_auto_reply(rule)
+                message = ticket.message_ids.filtered(lambda m: m.message_type == 'auto_comment')[:1]
+                self.assertIn(subject, message.subject)
+                self.assertIn(ticket.number, message.subject)
+                self.assertIn(self.customer.name, str(message.body))
+
+        ticket = self._create_ticket(team_id=team.id, name="Câu hỏi khác", partner_id=self.customer.id)
+        self.assertFalse(self.env['cskh.auto.reply']._find_rule(ticket))
+
+    @users('cskh_manager')
+    def test_wizard_preview(self):
+        template = self.env.ref('cskh_helpdesk.process_template_retail')
+        wizard_form = self._open_wizard()
+        wizard_form.template_id = template
+        wizard_form.team_name = "Bán lẻ Hà Nội"
+        preview = str(wizard_form.preview)
+        for text in ("Bán lẻ Hà Nội", "will be created", "Return and Exchange", "Warranty", "Delivery",
+                     "Waiting for Customer", "(SLA paused)", "Urgent: first response within 30 minutes",
+                     "within 30 working minutes", "within 24 working hours", "doi tra", "2 hours after solving"):
+            self.assertIn(text, preview)
+        self.assertIn("new</span>", preview)
+        self.assertNotIn("already there", preview)
+        team = wizard_form.save().action_apply()['res_id']
+
+        wizard_form = self._open_wizard(default_team_id=team)
+        wizard_form.template_id = template
+        preview = str(wizard_form.preview)
+        self.assertIn("will be updated", preview)
+        self.assertIn("already there", preview)
+        self.assertNotIn("new</span>", preview, "Nothing new when the template was already applied")
+
+        wizard_form.template_id = self.env.ref('cskh_helpdesk.process_template_spa')
+        preview = str(wizard_form.preview)
+        self.assertIn("Booking Confirmed", preview)
+        self.assertIn("Follow-up call 2 days after solving", preview)
+
+    @users('cskh_manager')
+    def test_wizard_bad_input(self):
+        wizard = self.env['cskh.process.template.apply'].create({
+            'template_id': self.env.ref('cskh_helpdesk.process_template_basic').id, 'mode': 'update'})
+        with self.assertRaises(UserError):
+            wizard.action_apply()
+        wizard.write({'mode': 'new', 'team_name': False})
+        with self.assertRaises(UserError):
+            wizard.action_apply()
+
+    @users('cskh_agent')
+    def test_wizard_access(self):
+        with self.assertRaises(AccessError):
+            self.env['cskh.process.template.apply'].create({
+                'template_id': self.env.ref('cskh_helpdesk.process_template_basic').id})
+        template = self.env.ref('cskh_helpdesk.process_template_basic')
+        with self.assertRaises(AccessError):
+            template.name = "Changed"
+        with self.assertRaises(AccessError):
+            template._apply_to_team(self.team.with_env(self.env))
+
+    def test_team_form_button(self):
+        arch = self.env['cskh.team'].with_user(self.user_manager).get_views([(False, 'form')])['views']['form']['arch']
+        self.assertIn('Apply a Process Template', arch)
+        arch = self.env['cskh.team'].with_user(self.user_agent).get_views([(False, 'form')])['views']['form']['arch']
+        self.assertNotIn('Apply a Process Template', arch)
+
+
+@tagged('post_install', '-at_install', 'cskh')
+class TestSettings(CskhSlaCommon, HttpCase):
+
+    FEATURES = ('sla', 'survey', 'auto_reply', 'web_form', 'crm', 'customer_tier')
+
+    def _menus(self, user):
+        return self.env['ir.ui.menu'].with_user(user).load_menus(debug=False)
+
+    def _form_arch(self, model, user):
+        return self.env[model].with_user(user).get_views([(False, 'form')])['views']['form']['arch']
+
+    def _set_features(self, **values):
+        settings = Form(self.env['res.config.settings'])
+        for name, value in values.items():
+            setattr(settings, f'group_cskh_{name}', value)
+        settings.save().execute()
+
+    def test_features_on_by_default(self):
+        settings = Form(self.env['res.config.settings'])
+        for feature in self.FEATURES:
+            self.assertTrue(settings[f'group_cskh_{feature}'], feature)
+            self.assertTrue(self.user_agent.has_group(f'cskh_helpdesk.group_cskh_{feature}'), feature)
+        self.assertIn(self.env.ref('cskh_helpdesk.cskh_sla_menu_config').id, self._menus(self.user_manager))
+        self.assertIn('name="sla"', self._form_arch('cskh.ticket', self.user_agent))
+
+    def test_switch_features_off_and_on(self):
+        sla_menu = self.env.ref('cskh_helpdesk.cskh_sla_menu_config').id
+        sla_report_menu = self.env.ref('cskh_helpdesk.cskh_ticket_sla_menu_analysis').id
+        survey_menu = self.env.ref('cskh_helpdesk.cskh_survey_response_menu_report').id
+        auto_reply_menu = self.env.ref('cskh_helpdesk.cskh_auto_reply_menu_config').id
+
+        self._set_features(sla=False, survey=False, auto_reply=False, customer_tier=False, crm=False)
+        self.assertFalse(self.user_agent.has_group('cskh_helpdesk.group_cskh_sla'))
+        self.assertTrue(self.user_agent.has_group('cskh_helpdesk.group_cskh_web_form'))
+        menus = self._menus(self.user_manager)
+        for menu in (sla_menu, sla_report_menu, survey_menu, auto_reply_menu):
+            self.assertNotIn(menu, menus)
+        self.assertIn(self.env.ref('cskh_helpdesk.cskh_team_menu_config').id, menus)
+        ticket_arch = self._form_arch('cskh.ticket', self.user_agent)
+        self.assertNotIn('name="sla"', ticket_arch)
+        self.assertNotIn('name="survey"', ticket_arch)
+        self.assertNotIn('action_open_lead', ticket_arch)
+        self.assertNotIn('cskh_customer_tier', self._form_arch('res.partner', self.user_agent))
+        self.assertNotIn('name="use_sla"', self._form_arch('cskh.team', self.user_manager))
+
+        self._set_features(sla=True, customer_tier=True)
+        self.assertTrue(self.user_manager.has_group('cskh_helpdesk.group_cskh_sla'))
+        self.assertIn(sla_menu, self._menus(self.user_manager))
+        self.assertIn('name="sla"', self._form_arch('cskh.ticket', self.user_agent))
+        self.assertIn('cskh_customer_tier', self._form_arch('res.partner', self.user_agent))
+        self.assertNotIn(survey_menu, self._menus(self.user_manager))
+
+    def test_settings_links(self):
+        """The Settings page links to the teams, the template wizard and the alias domain."""
+        arch = self.env['res.config.settings'].get_views([(False, 'form')])['views']['form']['arch']
+        for xmlid in ('cskh_helpdesk.cskh_team_action', 'cskh_helpdesk.cskh_process_template_apply_action',
+                      'mail.mail_alias_domain_action'):
+            self.assertIn(f'name="{self.env.ref(xmlid).id}"', arch)
+        self.assertIn('cskh_alias_domain_id', arch)
+        self.assertEqual(Form(self.env['res.config.settings']).cskh_alias_domain_id, self.env.company.alias_domain_id)
+
+    def test_web_form_switch(self):
+        """Switching the portal and web form off closes the public form of every team."""
+        self.team.use_website_form = True
+        self.assertEqual(self.url_open(f'/cskh/submit?team={self.team.id}').status_code, 200)
+        self._set_features(web_form=False)
+        self.assertFalse(self.env['res.config.settings']._cskh_is_feature_enabled('web_form'))
+        self.assertTrue(self.env['res.config.settings']._cskh_is_feature_enabled('sla'))
+        with mute_logger('odoo.http'):  # the controller's not_found() response
+            self.assertEqual(self.url_open(f'/cskh/submit?team={self.team.id}').status_code, 404)
+            self.assertEqual(self.url_open('/cskh/submit').status_code, 404)
+        self.assertNotIn('name="use_website_form"', self._form_arch('cskh.team', self.user_manager))
+
+    def test_team_survey_button(self):
+        """The team's survey stat button (shown while surveys are on) opens the team's answers."""
+        action = self.team.action_view_survey_responses()
+        self.assertEqual(action['res_model'], 'cskh.survey.response')
+        self.assertEqual(action['context']['search_default_team_id'], self.team.id)
