@@ -73,6 +73,11 @@ class TestAdminTours(HttpCase):
 
     def test_admin_sets_up_a_team(self):
         self.start_tour('/odoo', 'cskh_admin_setup_tour', login='tour_admin')
+        retail = self.env['cskh.team'].search([('name', '=', 'Bán lẻ')])
+        self.assertEqual(len(retail), 1, "the Retail process template created its team")
+        self.assertIn('Sales Complaint', self.env['cskh.ticket.type'].search([]).mapped('name'))
+        self.assertTrue(retail.sla_ids, "with its SLA policies")
+        self.assertTrue(retail.stage_ids.filtered('is_closed'))
         team = self.env['cskh.team'].search([('name', '=', 'Chăm sóc VIP')])
         self.assertEqual(len(team), 1)
         self.assertEqual(team.leader_id, self.admin)

@@ -4,7 +4,7 @@ import { stepUtils } from "@web_tour/tour_utils";
 /**
  * An administrator sets up a new team: alias and members, its stages (an existing
  * one picked from the list, a new one created on the fly), an SLA policy from the
- * team's smart button, then opens the Settings.
+ * team's smart button, then opens the Settings and applies the Retail process template.
  */
 registry.category("web_tour.tours").add("cskh_admin_setup_tour", {
     url: "/odoo",
@@ -189,6 +189,40 @@ registry.category("web_tour.tours").add("cskh_admin_setup_tour", {
         {
             content: "The general settings are loaded",
             trigger: ".o_form_view .app_settings_block[data-key='general_settings'] #languages",
+        },
+        {
+            content: "Open the CSKH Helpdesk section of the Settings",
+            trigger: ".settings_tab .tab[data-key='cskh_helpdesk']",
+            run: "click",
+        },
+        {
+            trigger: ".app_settings_block[data-key='cskh_helpdesk'] button:contains('Apply a Process Template')",
+            run: "click",
+        },
+        {
+            content: "Choose the Retail process",
+            trigger: ".modal .o_field_widget[name='template_id'] input",
+            run: "edit Retail",
+        },
+        {
+            trigger: ".ui-autocomplete .dropdown-item:contains('Retail')",
+            run: "click",
+        },
+        {
+            trigger: ".modal .o_field_widget[name='team_name'] input",
+            run: "edit Bán lẻ",
+        },
+        {
+            content: "The preview tells what will be created",
+            trigger: ".modal .o_cskh_process_template_preview:contains('will be created'):contains('Sales Complaint')",
+        },
+        {
+            trigger: ".modal button[name='action_apply']",
+            run: "click",
+        },
+        {
+            content: "The new team is open",
+            trigger: ".o_form_view .o_field_widget[name='name'] input:value('Bán lẻ')",
         },
     ],
 });
