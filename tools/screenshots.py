@@ -48,7 +48,7 @@ SHOTS = [
      '.o_kanban_view .o_kanban_record'),
     ('screenshot_ticket_form.png', 'admin', lambda rpc: f'/odoo/action-cskh_helpdesk.cskh_ticket_action/{rpc.ticket_with_sla()}',
      '.o_form_view .o-mail-Message'),
-    ('screenshot_report.png', 'admin', '/odoo/action-cskh_helpdesk.cskh_ticket_action_analysis?view_type=graph',
+    ('screenshot_report.png', 'admin', '/odoo/helpdesk-tickets-analysis?view_type=graph',
      '.o_graph_renderer canvas'),
     ('screenshot_sla_analysis.png', 'admin', '/odoo/helpdesk-sla-analysis',
      '.o_pivot table tbody tr'),
