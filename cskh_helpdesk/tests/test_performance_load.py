@@ -119,7 +119,10 @@ class TestLoadPerformance(CskhCommon):
             with freeze_time(MOVED):
                 tickets.write({'stage_id': self.stage_progress.id})
             self.assertEqual(set(tickets.mapped('stage_id')), {self.stage_progress})
-        self._assert_constant(move, 12)
+        # The ORM flushes updates in chunks of UPDATE_BATCH_SIZE (100) rows, and the tickets'
+        # SLA lines outnumber them: compare sizes within one chunk so that only a per-ticket
+        # query could make the counts differ.
+        self._assert_constant(move, 12, sizes=(10, 45))
 
     @users('cskh_manager')
     def test_team_dashboard_load(self):
