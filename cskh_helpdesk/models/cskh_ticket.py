@@ -713,7 +713,21 @@ class CskhTicket(models.Model):
     def _message_post_after_hook(self, message, msg_vals):
         """The first public answer of an agent stamps the first response date."""
         self._stamp_first_response(message, msg_vals)
+        self._sync_description_inline_images(message, msg_vals)
         return super()._message_post_after_hook(message, msg_vals)
+
+    def _sync_description_inline_images(self, message, msg_vals):
+        """Inline images (pasted screenshots, signatures) of the email that created the ticket
+        are ``cid:`` references in the description copied by ``message_new``; the posted
+        message has them rewritten to its attachments: take its body so that they display.
+        Only for that same email, i.e. while the description still has the message's text."""
+        if (len(self) != 1 or msg_vals.get('message_type') != 'email' or not msg_vals.get('attachment_ids')
+                or 'cid:' not in (self.description or '') or 'cid:' in (message.body or '')):
+            return
+        def text(html):
+            return tools.html2plaintext(re.sub(r'<img\b[^>]*>', '', html)).strip()
+        if text(self.description) == text(message.body):
+            self.sudo().description = message.body
 
     def _stamp_first_response(self, message, msg_vals):
         """Each public answer of an agent is counted (FCR); the first one also stamps

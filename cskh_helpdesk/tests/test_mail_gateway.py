@@ -1,6 +1,7 @@
 import base64
 from email.header import Header
 from email.message import EmailMessage
+from email.mime.image import MIMEImage
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.utils import formataddr, make_msgid
@@ -360,6 +361,43 @@ class TestMailClients(CskhMailCommon):
         ticket = self._process(raw)
         self.assertIn('Máy của tôi bị hỏng', ticket.description)
         self.assertEqual(ticket.message_ids.attachment_ids.mapped('name'), ['anh-chup.png'])
+
+    def test_inline_image_shown_in_description(self):
+        """A screenshot pasted in the body (multipart/related, cid: reference) is displayed in
+        the ticket description, not left as a broken cid: link."""
+        message = MIMEMultipart('related')
+        message['Subject'] = 'Lỗi khi thanh toán'
+        message['From'] = 'Hoàng Văn Em <em.hoang@congty.vn>'
+        message['To'] = self.alias_email
+        message['Message-Id'] = '<inline-image-1@congty.vn>'
+        message.attach(MIMEText(
+            '<html><body><p>Màn hình báo lỗi:</p><img src="cid:image001.png@01DA"></body></html>', 'html', 'utf-8'))
+        image = MIMEImage(base64.b64decode(
+            'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=='), 'png')
+        image.add_header('Content-ID', '<image001.png@01DA>')
+        image.add_header('Content-Disposition', 'inline', filename='image001.png')
+        message.attach(image)
+        ticket = self._process(message.as_bytes())
+        attachment = ticket.message_ids.attachment_ids
+        self.assertEqual(attachment.name, 'image001.png')
+        self.assertNotIn('cid:', ticket.description)
+        self.assertIn(f'/web/image/{attachment.id}?access_token=', ticket.description)
+        self.assertIn('Màn hình báo lỗi', ticket.description)
+        # a later reply with its own inline image leaves the description alone
+        reply = MIMEMultipart('related')
+        reply['Subject'] = f'Re: [{ticket.number}] Lỗi khi thanh toán'
+        reply['From'] = 'Hoàng Văn Em <em.hoang@congty.vn>'
+        reply['To'] = self.alias_email
+        reply['Message-Id'] = '<inline-image-2@congty.vn>'
+        reply['In-Reply-To'] = '<inline-image-1@congty.vn>'
+        reply.attach(MIMEText('<p>Thêm ảnh:</p><img src="cid:image002.png@01DA">', 'html', 'utf-8'))
+        image2 = MIMEImage(base64.b64decode(
+            'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=='), 'png')
+        image2.add_header('Content-ID', '<image002.png@01DA>')
+        reply.attach(image2)
+        description = ticket.description
+        self.assertEqual(self._process(reply.as_bytes()), ticket)
+        self.assertEqual(ticket.description, description)
 
     def test_outlook_html(self):
         html = ('<html xmlns:o="urn:schemas-microsoft-com:office:office"><head>'
