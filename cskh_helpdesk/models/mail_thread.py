@@ -6,6 +6,10 @@ from odoo.tools.mail import append_content_to_html
 
 _logger = logging.getLogger(__name__)
 
+# charsets that mailers often declare by default while they actually write UTF-8
+UTF8_MISLABELS = {'us-ascii', 'ascii', 'iso-8859-1', 'latin-1', 'latin1', 'windows-1252', 'cp1252',
+                  'windows-1258', 'cp1258'}
+
 
 class MailThread(models.AbstractModel):
     _inherit = 'mail.thread'
@@ -14,7 +18,10 @@ class MailThread(models.AbstractModel):
         """Never lose a customer's mail on broken MIME: unknown charsets are read as UTF-8
         (undecodable bytes replaced) instead of aborting the gateway, and the text of a
         multipart whose boundaries are wrong is kept as plain text instead of dropped.
-        Only mails the standard parser would reject or empty are affected."""
+        Text declared in a default single-byte charset (us-ascii, latin-1, windows-1252/1258)
+        whose bytes are in fact valid UTF-8 is read as UTF-8, so Vietnamese text from
+        misconfigured mailers is not garbled."""
+        self._message_parse_relabel_utf8(message)
         try:
             payload = super()._message_parse_extract_payload(message, message_dict, save_original=save_original)
         except (LookupError, UnicodeError):
@@ -27,6 +34,26 @@ class MailThread(models.AbstractModel):
             if text:
                 payload['body'] = append_content_to_html('', text, preserve=True)
         return payload
+
+    @api.model
+    def _message_parse_relabel_utf8(self, message):
+        """Relabel as UTF-8 the text parts declared in a default single-byte charset whose
+        8-bit bytes decode as UTF-8: text in those charsets practically never forms valid
+        multi-byte UTF-8 sequences, while UTF-8 text mislabelled that way is common."""
+        for part in message.walk():
+            if part.is_multipart() or part.get_content_maintype() != 'text':
+                continue
+            charset = str(part.get_param('charset') or '').lower()
+            if charset not in UTF8_MISLABELS:
+                continue
+            raw = part.get_payload(decode=True) or b''
+            if raw.isascii():
+                continue
+            try:
+                raw.decode('utf-8')
+            except UnicodeDecodeError:
+                continue
+            part.set_param('charset', 'utf-8')
 
     @api.model
     def _message_parse_repair_charsets(self, message):

@@ -319,6 +319,24 @@ class TestMailBadInput(CskhMailCommon):
         self.assertTrue(ticket.name)
         self.assertIn('Caf', ticket.description)
 
+    def test_utf8_mislabelled_as_single_byte_charset(self):
+        """Misconfigured mailers declare us-ascii / windows-1258 / iso-8859-1 and send UTF-8:
+        the Vietnamese text is read as UTF-8, while real single-byte text keeps its charset."""
+        for index, charset in enumerate(('us-ascii', 'windows-1258', 'iso-8859-1')):
+            raw = (
+                b'From: khach' + str(index).encode() + b'@example.vn\r\nTo: ' + self.alias_email.encode() + b'\r\n'
+                b'Subject: Mislabelled ' + charset.encode() + b'\r\nMessage-Id: <mislabel-' + charset.encode()
+                + b'@example.vn>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=' + charset.encode()
+                + b'\r\nContent-Transfer-Encoding: 8bit\r\n\r\n' + 'Tôi muốn đổi trả hàng'.encode('utf-8'))
+            ticket = self._process(raw)
+            self.assertIn('Tôi muốn đổi trả hàng', ticket.description, charset)
+        latin = (
+            b'From: client@example.fr\r\nTo: ' + self.alias_email.encode() + b'\r\n'
+            b'Subject: Latin\r\nMessage-Id: <latin-1@example.fr>\r\nMIME-Version: 1.0\r\n'
+            b'Content-Type: text/plain; charset=iso-8859-1\r\nContent-Transfer-Encoding: 8bit\r\n\r\n'
+            + 'Café crème à emporter'.encode('latin-1'))
+        self.assertIn('Café crème à emporter', self._process(latin).description)
+
     def test_malformed_mime(self):
         raw = (
             b'From: khach@example.vn\r\nTo: ' + self.alias_email.encode() + b'\r\n'
