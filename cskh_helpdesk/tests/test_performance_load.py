@@ -59,13 +59,16 @@ class TestLoadPerformance(CskhCommon):
         self.env.flush_all()
         return self.env.cr.sql_log_count - start, result
 
-    def _assert_constant(self, func, expected, sizes=(10, 100)):
+    def _assert_constant(self, func, expected, sizes=(10, 100), tolerance=0):
         """Run ``func(team, tickets)`` once to warm the caches, then on teams of 10 and
-        100 tickets: the counts must be equal, and equal to ``expected``."""
+        100 tickets: the counts must be equal (up to ``tolerance`` more queries for the
+        larger team), and the smaller one equal to ``expected``."""
         func(*self._setup_size(3))
         counts = {size: self._count(func, *self._setup_size(size))[0] for size in sizes}
-        self.assertEqual(len(set(counts.values())), 1, f"query count depends on the number of tickets: {counts}")
-        self.assertEqual(counts[sizes[0]], expected, f"query count changed: {counts}")
+        small, large = counts[sizes[0]], counts[sizes[-1]]
+        self.assertTrue(small <= large <= small + tolerance,
+                        f"query count depends on the number of tickets: {counts}")
+        self.assertEqual(small, expected, f"query count changed: {counts}")
 
     def _setup_size(self, size):
         team = self._make_team(f'Đội {size}')
@@ -119,10 +122,11 @@ class TestLoadPerformance(CskhCommon):
             with freeze_time(MOVED):
                 tickets.write({'stage_id': self.stage_progress.id})
             self.assertEqual(set(tickets.mapped('stage_id')), {self.stage_progress})
-        # The ORM flushes updates in chunks of UPDATE_BATCH_SIZE (100) rows, and the tickets'
-        # SLA lines outnumber them: compare sizes within one chunk so that only a per-ticket
-        # query could make the counts differ.
-        self._assert_constant(move, 12, sizes=(10, 45))
+        # The ORM flush groups the UPDATE of the moved tickets by the set of columns each
+        # one changes (those resuming from the waiting stage change more), and splits it by
+        # chunks of 100 rows: the larger batch may cost one UPDATE more. A query per ticket
+        # would add dozens.
+        self._assert_constant(move, 12, sizes=(10, 45), tolerance=1)
 
     @users('cskh_manager')
     def test_team_dashboard_load(self):
