@@ -63,8 +63,7 @@ class CskhSla(models.Model):
             if sla.target != 'resolution':
                 sla.stage_id = False
             elif not sla.stage_id or sla.stage_id not in sla.team_id.stage_ids:
-                closed = sla.team_id.stage_ids.filtered(lambda s: s.is_closed and not s.is_cancel)
-                sla.stage_id = closed.sorted()[:1]
+                sla.stage_id = sla.team_id._get_solved_stage() if sla.team_id else False
 
     @api.constrains('target', 'stage_id')
     def _check_stage_id(self):

@@ -169,6 +169,12 @@ class CskhTeam(models.Model):
         stages = self.stage_ids.filtered(lambda s: not s.is_closed).sorted(lambda s: (s.fold, s.sequence, s.id))
         return stages[:1] or self.stage_ids.sorted()[:1]
 
+    def _get_solved_stage(self):
+        """Stage of solved tickets: the first closing stage of the team that is not a
+        cancellation (target of resolution SLAs, of the portal's "Close this ticket")."""
+        self.ensure_one()
+        return self.stage_ids.filtered(lambda s: s.is_closed and not s.is_cancel).sorted()[:1]
+
     def _get_resume_stage(self, waiting_stage):
         """Stage of a ticket in ``waiting_stage`` when the customer answers: the open,
         non-paused stage just before the waiting one (In Progress), else the first stage."""

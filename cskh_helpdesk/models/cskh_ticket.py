@@ -296,13 +296,20 @@ class CskhTicket(models.Model):
 
     def write(self, vals):
         self._check_lead_access([vals])
-        solved_before = self._survey_get_solved_before(vals)
-        closed_before = self._report_get_closed_before(vals)
+        closure_before = self._get_closure_before_write(vals)
         res = super().write(vals)
-        self._report_count_reopens(closed_before)
+        self._report_count_reopens(closure_before)
         self._sla_on_write(vals)
-        self._survey_on_stage_change(solved_before)
+        self._survey_on_stage_change(closure_before)
         return res
+
+    def _get_closure_before_write(self, vals):
+        """State of each ticket before a write that may change its stage, for the effects
+        of a stage change (reopen count, survey): ticket id -> (closed, solved); None when
+        the stage cannot change."""
+        if 'stage_id' not in vals and 'team_id' not in vals:
+            return None
+        return {ticket.id: (ticket.is_closed, ticket._survey_is_solved()) for ticket in self}
 
     @api.model
     def _match_partners_by_email(self, vals_list):
@@ -756,8 +763,7 @@ class CskhTicket(models.Model):
         """Stage a customer's "Close this ticket" moves the ticket to: the first closing
         stage of its team that is not a cancellation. Override to use another one."""
         self.ensure_one()
-        stages = self.team_id.stage_ids.filtered(lambda s: s.is_closed and not s.is_cancel)
-        return stages.sorted()[:1]
+        return self.team_id._get_solved_stage() if self.team_id else self.env['cskh.stage']
 
     def _portal_can_close(self):
         self.ensure_one()
@@ -842,17 +848,12 @@ class CskhTicket(models.Model):
         self.ensure_one()
         return self.stage_id.is_closed and not self.stage_id.is_cancel
 
-    def _survey_get_solved_before(self, vals):
-        """Ids of the tickets solved before a write that may change their stage."""
-        if 'stage_id' not in vals and 'team_id' not in vals:
-            return None
-        return {ticket.id for ticket in self if ticket._survey_is_solved()}
-
-    def _survey_on_stage_change(self, solved_before):
+    def _survey_on_stage_change(self, closure_before):
         """After a stage change: a new closure schedules the survey and the follow-up;
         leaving the solved state cancels surveys not sent yet."""
-        if solved_before is None:
+        if closure_before is None:
             return
+        solved_before = {ticket_id for ticket_id, (_closed, solved) in closure_before.items() if solved}
         closing = self.filtered(lambda t: t.id not in solved_before and t._survey_is_solved())
         leaving = self.filtered(lambda t: t.id in solved_before and not t._survey_is_solved())
         if leaving:
@@ -1212,16 +1213,10 @@ class CskhTicket(models.Model):
             return 0.0
         return (end - start).total_seconds() / 3600
 
-    def _report_get_closed_before(self, vals):
-        """Ids of the closed tickets before a write that may reopen them."""
-        if 'stage_id' not in vals and 'team_id' not in vals:
-            return None
-        return {ticket.id for ticket in self if ticket.is_closed}
-
-    def _report_count_reopens(self, closed_before):
+    def _report_count_reopens(self, closure_before):
         """Count each move from a closed stage back to an open one."""
-        if not closed_before:
+        if not closure_before:
             return
-        reopened = self.filtered(lambda t: t.id in closed_before and not t.is_closed)
+        reopened = self.filtered(lambda t: closure_before[t.id][0] and not t.is_closed)
         for count, tickets in reopened.grouped('reopen_count').items():
             tickets.sudo().write({'reopen_count': count + 1})
