@@ -1,5 +1,7 @@
 import ast
+import base64
 import re
+import uuid
 from collections import defaultdict
 from datetime import timedelta
 
@@ -7,9 +9,10 @@ from markupsafe import Markup
 from pytz import utc
 
 from odoo import api, fields, models, tools
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, MissingError, UserError
 from odoo.fields import Domain
 from odoo.tools import LazyTranslate
+from odoo.tools.mail import email_split_and_format
 
 _lt = LazyTranslate(__name__)
 
@@ -288,6 +291,9 @@ class CskhTicket(models.Model):
         self._match_partners_by_email(vals_list)
         self._check_lead_access(vals_list)
         self._prepare_assignees(vals_list)
+        for vals in vals_list:
+            # the portal link of the first notification would write it right after
+            vals.setdefault('access_token', str(uuid.uuid4()))
         tickets = super().create(vals_list)
         tickets._assign_numbers()
         tickets._sla_on_create()
@@ -348,6 +354,12 @@ class CskhTicket(models.Model):
                 if user_id:
                     vals['user_id'] = user_id
 
+    def unlink(self):
+        pending = self.env.cr.precommit.data.get('cskh.ticket.creation_emails')
+        if pending:
+            pending[:] = [id_ for id_ in pending if id_ not in set(self.ids)]
+        return super().unlink()
+
     def _assign_numbers(self):
         """Give each new ticket the next number of its company's sequence."""
         for company, tickets in self.filtered(lambda t: not t.number).grouped('company_id').items():
@@ -403,6 +415,17 @@ class CskhTicket(models.Model):
         # ir.model.data is cached, env.ref() would check the subtype exists with a query per email
         return self.env['mail.message.subtype'].browse(
             self.env['ir.model.data']._xmlid_to_res_id('cskh_helpdesk.mt_ticket_new'))
+
+    def _message_auto_subscribe_followers(self, updated_values, default_subtype_ids):
+        """The customer follows the ticket (as in Project's portal or Odoo Helpdesk), so
+        that answers reach them by email; subscribed with the assignee, in one go, with the
+        default public subtypes and without any notification."""
+        res = super()._message_auto_subscribe_followers(updated_values, default_subtype_ids)
+        partner = self.env['res.partner'].browse(updated_values.get('partner_id')).sudo()
+        if partner:
+            internal_ids = self.env['mail.message.subtype']._get_auto_subscription_subtypes(self._name)[2]
+            res.append((partner.id, [sid for sid in default_subtype_ids if sid not in internal_ids], False))
+        return res
 
     def _track_subtype(self, init_values):
         self.ensure_one()
@@ -466,8 +489,7 @@ class CskhTicket(models.Model):
         """Prepare a ticket from the customer's first email: subject, body, customer and team.
         The effects after creation (acknowledgement, auto-replies) come from ``create``."""
         values = dict(custom_values or {})
-        team = self.env['cskh.team'].browse(values.get('team_id')).exists() \
-            or self._get_team_from_recipients(msg_dict)
+        team = self._get_gateway_team(values.get('team_id')) or self._get_team_from_recipients(msg_dict)
         if team:
             values.setdefault('team_id', team.id)
         name, email = tools.parse_contact_from_email(msg_dict.get('email_from') or '')
@@ -528,6 +550,19 @@ class CskhTicket(models.Model):
         return self.browse()
 
     @api.model
+    def _get_gateway_team(self, team_id):
+        """The team of the alias route, if it still exists: the gateway has read it already
+        while routing (no query then)."""
+        team = self.env['cskh.team'].browse(team_id)
+        if not team:
+            return team
+        try:
+            team.sudo().active  # noqa: B018 read from the cache, fetched when missing
+        except MissingError:
+            return self.env['cskh.team']
+        return team
+
+    @api.model
     def _get_team_from_recipients(self, msg_dict):
         """Team owning one of the aliases the mail was sent to; used when the route carries no
         team, e.g. a reply to a deleted ticket falls back on creating a new one."""
@@ -549,10 +584,19 @@ class CskhTicket(models.Model):
         if msg_dict.get('author_id'):
             return self.env['res.partner'].browse(msg_dict['author_id'])
         email_from = msg_dict.get('email_from')
-        if not email_from or not tools.email_normalize(email_from):
+        name, email = tools.parse_contact_from_email(email_from or '')
+        if not email:
             return self.env['res.partner']
-        return self.env['mail.thread']._partner_find_from_emails_single(
-            [email_from], no_create=not team.create_partner)
+        if 'author_id' not in msg_dict:
+            # not through message_process: search as the gateway would have
+            return self.env['mail.thread']._partner_find_from_emails_single(
+                [email_from], no_create=not team.create_partner)
+        # message_process already looked the sender up and found nobody: create, as the
+        # gateway would, unless the sender is one of our own addresses
+        if not team.create_partner or self.env['mail.alias.domain'].sudo()._find_aliases([email]):
+            return self.env['res.partner']
+        return self.env['res.partner'].sudo().with_context(mail_create_nosubscribe=True).create({
+            'name': name or email, 'email': email})
 
     def _add_cc_followers(self, msg_dict):
         """Make the people in copy follow the ticket, when the team asks for it."""
@@ -618,11 +662,9 @@ class CskhTicket(models.Model):
 
     @api.model
     def _is_alias_address(self, email):
-        """Whether the normalized ``email`` is one of our bounce, catchall or alias addresses."""
-        alias_domains = self.env['mail.alias.domain'].sudo().search([])
-        if email in alias_domains.mapped('bounce_email') + alias_domains.mapped('catchall_email'):
-            return True
-        return bool(self.env['mail.alias'].sudo().search_count([('alias_full_name', '=', email)], limit=1))
+        """Whether the normalized ``email`` is one of our bounce, catchall, default sender
+        or alias addresses (the gateway's own lookup, remembered while a mail is processed)."""
+        return bool(self.env['mail.alias.domain'].sudo()._find_aliases([email]))
 
     # ------------------------------------------------------------
     # ---- Automatic emails ----
@@ -639,7 +681,8 @@ class CskhTicket(models.Model):
     def _send_creation_emails(self):
         """Precommit hook: acknowledgement, then the first matching auto-reply rule."""
         ids = self.env.cr.precommit.data.pop('cskh.ticket.creation_emails', [])
-        for ticket in self.browse(ids).sudo().exists():
+        # tickets deleted meanwhile left the list in unlink()
+        for ticket in self.browse(ids).sudo():
             if ticket.team_id.ack_template_id:
                 ticket._send_auto_email(ticket.team_id.ack_template_id)
             rule = self.env['cskh.auto.reply'].sudo()._find_rule(ticket)
@@ -667,7 +710,43 @@ class CskhTicket(models.Model):
         self.ensure_one()
         if not self._may_send_auto_email():
             return self.env['mail.message']
-        return self.message_post_with_source(template, **self._get_auto_email_post_values())
+        # the customer follows since the ticket was created (_message_auto_subscribe_followers)
+        return self.with_context(mail_post_autofollow=False).message_post(
+            **self._render_auto_email(template), **self._get_auto_email_post_values())
+
+    def _render_auto_email(self, template):
+        """``message_post`` values of ``template`` rendered for this ticket, in the
+        customer's language: what the mail composer would post, without a composer
+        record (this runs for every incoming ticket). Recipients that are plain
+        addresses become contacts only when the team creates customers from emails."""
+        self.ensure_one()
+        create_partners = self.team_id.create_partner
+        values = template._generate_template(
+            self.ids,
+            ('attachment_ids', 'body_html', 'email_cc', 'email_from', 'email_to', 'partner_to',
+             'reply_to', 'report_template_ids', 'subject'),
+            find_or_create_partners=create_partners,
+        )[self.id]
+        post_values = {
+            'body': values.get('body_html') or '',
+            'subject': values.get('subject') or False,
+            'partner_ids': values.get('partner_ids') or [],
+            'attachments': [(name, base64.b64decode(data)) for name, data in values.get('attachments') or []],
+            'attachment_ids': [
+                attachment.copy({'res_model': self._name, 'res_id': self.id}).id
+                for attachment in self.env['ir.attachment'].sudo().browse(values.get('attachment_ids') or [])
+            ],
+            'force_email_lang': template._render_lang(self.ids)[self.id],
+        }
+        if values.get('email_from'):
+            post_values['email_from'] = values['email_from']
+        if values.get('reply_to'):
+            post_values['reply_to'] = values['reply_to']
+        if not create_partners:
+            emails = email_split_and_format(','.join(filter(None, (values.get('email_to'), values.get('email_cc')))))
+            if emails:
+                post_values['outgoing_email_to'] = ','.join(emails)
+        return post_values
 
     def _get_auto_email_post_values(self):
         """Like the stage emails of Project: a note notifying only the template's recipients,
@@ -809,25 +888,27 @@ class CskhTicket(models.Model):
     survey_response_ids = fields.One2many(
         'cskh.survey.response', 'ticket_id', string="Survey Responses", copy=False)
     survey_csat = fields.Integer(
-        "CSAT", compute='_compute_survey_scores', store=True, aggregator='avg',
+        "CSAT", compute='_compute_survey_scores', store=True, precompute=True, aggregator='avg',
         help="Satisfaction (1-5) of the latest survey answer.")
     survey_nps = fields.Integer(
-        "NPS Rating", compute='_compute_survey_scores', store=True, aggregator='avg',
+        "NPS Rating", compute='_compute_survey_scores', store=True, precompute=True, aggregator='avg',
         help="Likelihood to recommend (0-10) of the latest survey answer.")
     survey_ces = fields.Integer(
-        "CES", compute='_compute_survey_scores', store=True, aggregator='avg',
+        "CES", compute='_compute_survey_scores', store=True, precompute=True, aggregator='avg',
         help="Customer effort (1-7) of the latest survey answer.")
-    survey_comment = fields.Text("Survey Comment", compute='_compute_survey_scores', store=True)
+    survey_comment = fields.Text("Survey Comment", compute='_compute_survey_scores', store=True, precompute=True)
     survey_state = fields.Selection(
         [('sent', "Survey Sent"), ('answered', "Answered")], string="Survey",
-        compute='_compute_survey_scores', store=True)
+        compute='_compute_survey_scores', store=True, precompute=True)
 
     @api.depends('survey_response_ids.state', 'survey_response_ids.csat',
                  'survey_response_ids.nps', 'survey_response_ids.ces', 'survey_response_ids.comment')
     def _compute_survey_scores(self):
-        """Scores of the latest answered survey (else the latest sent one), in one query."""
-        groups = self.env['cskh.survey.response'].sudo()._read_group(
-            [('ticket_id', 'in', self.ids), ('state', 'in', ('sent', 'answered'))],
+        """Scores of the latest answered survey (else the latest sent one), in one query;
+        none for tickets being created (precomputed: they have no survey yet)."""
+        saved_ids = [id_ for id_ in self.ids if isinstance(id_, int)]
+        groups = saved_ids and self.env['cskh.survey.response'].sudo()._read_group(
+            [('ticket_id', 'in', saved_ids), ('state', 'in', ('sent', 'answered'))],
             ['ticket_id', 'state'], ['id:max'])
         latest = defaultdict(dict)
         for ticket, state, response_id in groups:

@@ -6,6 +6,9 @@ from odoo.tools.mail import append_content_to_html
 
 _logger = logging.getLogger(__name__)
 
+# transaction data (cr.precommit.data) holding the alias lookups of incoming mails
+ALIAS_MEMO_KEY = 'cskh_helpdesk.found_aliases'
+
 # charsets that mailers often declare by default while they actually write UTF-8
 UTF8_MISLABELS = {'us-ascii', 'ascii', 'iso-8859-1', 'latin-1', 'latin1', 'windows-1252', 'cp1252',
                   'windows-1258', 'cp1258'}
@@ -79,3 +82,67 @@ class MailThread(models.AbstractModel):
             is_automatic = self.env['cskh.ticket']._mail_is_automatic(message, message_dict)
             self = self.with_context(cskh_mail_automatic=is_automatic)
         return super()._message_route_process(message, message_dict, routes)
+
+    @api.model
+    def message_process(self, model, message, custom_values=None, save_original=False,
+                        strip_attachments=False, thread_id=None):
+        """Process one incoming mail with the alias lookups remembered.
+
+        The gateway asks which addresses are aliases about six times per mail (parsing,
+        routing, author lookup, recipients, acknowledgement...), two queries each. The
+        answers are kept until the transaction ends (precommit data is cleared on commit
+        and rollback); writing an alias or an alias domain forgets them (see below)."""
+        self.env.cr.precommit.data.setdefault(ALIAS_MEMO_KEY, {})
+        return super().message_process(
+            model, message, custom_values=custom_values, save_original=save_original,
+            strip_attachments=strip_attachments, thread_id=thread_id)
+
+
+def forget_found_aliases(env):
+    """Aliases or alias domains change: the remembered lookups are stale."""
+    if memo := env.cr.precommit.data.get(ALIAS_MEMO_KEY):
+        memo.clear()
+
+
+class MailAliasDomain(models.Model):
+    _inherit = 'mail.alias.domain'
+
+    @api.model
+    def _find_aliases(self, email_list):
+        memo = self.env.cr.precommit.data.get(ALIAS_MEMO_KEY)
+        if memo is None:
+            return super()._find_aliases(email_list)
+        key = (self.env.uid, self.env.su, tuple(email_list))
+        if key not in memo:
+            memo[key] = super()._find_aliases(email_list)
+        return list(memo[key])
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        forget_found_aliases(self.env)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        forget_found_aliases(self.env)
+        return super().write(vals)
+
+    def unlink(self):
+        forget_found_aliases(self.env)
+        return super().unlink()
+
+
+class MailAlias(models.Model):
+    _inherit = 'mail.alias'
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        forget_found_aliases(self.env)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        forget_found_aliases(self.env)
+        return super().write(vals)
+
+    def unlink(self):
+        forget_found_aliases(self.env)
+        return super().unlink()

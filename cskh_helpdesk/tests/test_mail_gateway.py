@@ -13,6 +13,7 @@ from odoo.tests import tagged, users
 from odoo.tools import mute_logger
 
 from odoo.addons.cskh_helpdesk.models.cskh_auto_reply import normalize_text
+from odoo.addons.cskh_helpdesk.models.mail_thread import ALIAS_MEMO_KEY
 
 from .common import CskhCommon
 
@@ -88,6 +89,10 @@ class TestMailGateway(CskhMailCommon):
         followers = ticket.message_partner_ids
         self.assertIn(ticket.partner_id, followers)
         self.assertIn('cuong.le@example.vn', followers.mapped('email_normalized'))
+        self.assertEqual(
+            set((followers - ticket.partner_id - ticket.user_id.partner_id).mapped('email_normalized')),
+            {'cuong.le@example.vn', 'hotro2@other.example'},
+            "no one else follows: the acknowledgement does not subscribe its sender")
         # acknowledgement with the number, to the customer, as an automatic answer
         ack = self._auto_messages(ticket)
         self.assertEqual(len(ack), 1)
@@ -107,7 +112,11 @@ class TestMailGateway(CskhMailCommon):
         self.assertIn('cuong.le@example.vn', ticket.email_cc, "CC kept, suggested on replies")
         ack = self._auto_messages(ticket)
         self.assertEqual(len(ack), 1, "unknown senders are acknowledged too")
-        self.assertIn('binh.tran@example.vn', ack.partner_ids.mapped('email_normalized') + [ack.outgoing_email_to])
+        self.assertFalse(ack.partner_ids, "the acknowledgement creates no contact either")
+        self.assertIn('binh.tran@example.vn', ack.outgoing_email_to)
+        self.assertFalse(self.env['res.partner'].search([('email_normalized', '=', 'binh.tran@example.vn')]))
+        self.assertEqual(len(ack.mail_ids), 1)
+        self.assertIn('binh.tran@example.vn', ack.mail_ids.email_to)
 
     def test_known_sender_matched(self):
         ticket = self._process(self._build(email_from='"An" <AN.NGUYEN@example.vn>'))
@@ -522,3 +531,31 @@ class TestAutoReply(CskhMailCommon):
         rule = self.env['cskh.auto.reply'].create({'name': 'Giá', 'keywords': 'gia, bao gia'})
         rule.keywords = 'bang gia'
         rule.unlink()
+
+
+@tagged('post_install', '-at_install', 'cskh')
+class TestGatewayAliasLookups(CskhMailCommon):
+
+    def test_alias_lookups_follow_alias_changes(self):
+        """The gateway remembers which addresses are aliases while a mail is processed;
+        an alias created meanwhile (e.g. by a record created from that mail) is seen."""
+        AliasDomain = self.env['mail.alias.domain']
+        self.env.cr.precommit.data[ALIAS_MEMO_KEY] = {}
+        address = f'cskh-memo-check@{self.team.alias_domain_id.name}'
+        self.assertEqual(AliasDomain._find_aliases([address]), [])
+        # (not assertQueryCount: it flushes the transaction, which ends the memo)
+        queries = self.env.cr.sql_log_count
+        AliasDomain._find_aliases([address])
+        self.assertEqual(self.env.cr.sql_log_count, queries, "the answer is remembered")
+        self.env['cskh.team'].create({'name': 'Bảo hành', 'alias_name': 'cskh-memo-check'})
+        self.assertEqual(AliasDomain._find_aliases([address]), [address])
+
+    def test_ticket_created_by_hand_followed_by_customer(self):
+        ticket = self.env['cskh.ticket'].create({
+            'name': 'Gọi điện: đổi địa chỉ', 'team_id': self.team.id, 'partner_id': self.customer.id})
+        self.assertIn(self.customer, ticket.message_partner_ids)
+        follower = ticket.message_follower_ids.filtered(lambda f: f.partner_id == self.customer)
+        self.assertFalse(follower.subtype_ids.filtered('internal'), "customers get public subtypes only")
+        other = self.env['res.partner'].create({'name': 'Phạm Thị Dung', 'email': 'dung@example.vn'})
+        ticket.partner_id = other
+        self.assertIn(other, ticket.message_partner_ids)
