@@ -18,7 +18,7 @@ class CskhTicketSla(models.Model):
 
     ticket_id = fields.Many2one('cskh.ticket', string="Ticket", required=True, index=True, ondelete='cascade')
     sla_id = fields.Many2one('cskh.sla', string="SLA Policy", required=True, index=True, ondelete='cascade')
-    target = fields.Selection(related='sla_id.target', store=True)
+    target = fields.Selection(related='sla_id.target', store=True, precompute=True)
     deadline = fields.Datetime("Deadline", readonly=True, index=True)
     reached_date = fields.Datetime("Reached on", readonly=True)
     status = fields.Selection([
@@ -31,18 +31,18 @@ class CskhTicketSla(models.Model):
         "Paused Hours", readonly=True, digits=(16, 2), aggregator='sum',
         help="Working hours spent in paused stages, added to the deadline.")
     exceeded_hours = fields.Float(
-        "Delay (Working Hours)", compute='_compute_exceeded_hours', store=True, digits=(16, 2),
+        "Delay (Working Hours)", compute='_compute_exceeded_hours', store=True, precompute=True, digits=(16, 2),
         aggregator='avg', help="Working hours between the deadline and the moment the target was met late.")
     success = fields.Float(
-        "Success Rate (%)", compute='_compute_success', store=True, aggregator='avg', digits=(16, 1),
+        "Success Rate (%)", compute='_compute_success', store=True, precompute=True, aggregator='avg', digits=(16, 1),
         help="100 for a met target, 0 for a missed one: its average is the success rate.")
     # analysis dimensions, stored to group by them
-    team_id = fields.Many2one(related='ticket_id.team_id', store=True, index=True, string="Team")
-    user_id = fields.Many2one(related='ticket_id.user_id', store=True, string="Assigned to")
-    company_id = fields.Many2one(related='ticket_id.company_id', store=True, index=True, string="Company")
-    priority = fields.Selection(related='ticket_id.priority', store=True, string="Priority")
-    type_id = fields.Many2one(related='ticket_id.type_id', store=True, string="Type")
-    ticket_create_date = fields.Datetime(related='ticket_id.create_date', store=True, string="Ticket Created on")
+    team_id = fields.Many2one(related='ticket_id.team_id', store=True, precompute=True, index=True, string="Team")
+    user_id = fields.Many2one(related='ticket_id.user_id', store=True, precompute=True, string="Assigned to")
+    company_id = fields.Many2one(related='ticket_id.company_id', store=True, precompute=True, index=True, string="Company")
+    priority = fields.Selection(related='ticket_id.priority', store=True, precompute=True, string="Priority")
+    type_id = fields.Many2one(related='ticket_id.type_id', store=True, precompute=True, string="Type")
+    ticket_create_date = fields.Datetime(related='ticket_id.create_date', store=True, precompute=True, string="Ticket Created on")
 
     _ticket_sla_uniq = models.Constraint('unique (ticket_id, sla_id)', "A policy applies once per ticket.")
     _ongoing_deadline_idx = models.Index('(deadline) WHERE status = \'ongoing\'')
@@ -107,19 +107,34 @@ class CskhTicketSla(models.Model):
         ])
 
     @api.model
-    def _cron_escalate(self, batch_size=200):
+    def _cron_escalate(self, batch_size=1000):
         """Fail the SLA lines past their deadline and escalate their tickets.
 
-        One batch per call: rows are locked with SKIP LOCKED so that several
-        workers share the work, and progress is committed through the cron
-        progress API, which calls again while lines remain.
+        Batches of ``batch_size`` lines, each committed through the cron progress API,
+        until none is left or the cron's time is up (the cron then runs again at once).
+        Rows are locked with SKIP LOCKED, so several workers share the work and never
+        process a line twice; a crash loses only the batch in progress. The overdue
+        lines are counted once per run, for the progress report.
         """
         domain = self._get_overdue_domain()
+        Cron = self.env['ir.cron']
+        Cron._commit_progress(remaining=self.search_count(domain))
+        while True:
+            done = self._escalate_overdue_batch(domain, batch_size)
+            if not done:
+                # the rest, if any, is locked by another worker, which will commit it
+                Cron._commit_progress(remaining=0)
+                return
+            if not Cron._commit_progress(done):
+                return
+
+    @api.model
+    def _escalate_overdue_batch(self, domain, batch_size):
+        """Fail and escalate up to ``batch_size`` overdue lines that no other transaction
+        holds; returns how many."""
         candidates = self.search(domain, order='deadline, id', limit=batch_size * 2)
         lines = candidates.try_lock_for_update(limit=batch_size).filtered_domain(domain)
-        if not lines:
-            self.env['ir.cron']._commit_progress(remaining=0)
-            return
-        lines._fail()
-        _logger.info("SLA escalation: %s overdue SLA lines failed", len(lines))
-        self.env['ir.cron']._commit_progress(len(lines), remaining=self.search_count(domain))
+        if lines:
+            lines._fail()
+            _logger.info("SLA escalation: %s overdue SLA lines failed", len(lines))
+        return len(lines)
