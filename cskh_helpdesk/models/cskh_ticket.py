@@ -357,7 +357,8 @@ class CskhTicket(models.Model):
     def unlink(self):
         pending = self.env.cr.precommit.data.get('cskh.ticket.creation_emails')
         if pending:
-            pending[:] = [id_ for id_ in pending if id_ not in set(self.ids)]
+            deleted = set(self.ids)
+            pending[:] = [id_ for id_ in pending if id_ not in deleted]
         return super().unlink()
 
     def _assign_numbers(self):

@@ -98,14 +98,32 @@ class MailThread(models.AbstractModel):
             strip_attachments=strip_attachments, thread_id=thread_id)
 
 
-def forget_found_aliases(env):
-    """Aliases or alias domains change: the remembered lookups are stale."""
-    if memo := env.cr.precommit.data.get(ALIAS_MEMO_KEY):
-        memo.clear()
+class CskhAliasLookupReset(models.AbstractModel):
+    """Aliases and alias domains forget the remembered lookups when they change."""
+    _name = 'cskh.alias.lookup.reset'
+    _description = "Alias Lookup Reset"
+
+    def _forget_found_aliases(self):
+        if memo := self.env.cr.precommit.data.get(ALIAS_MEMO_KEY):
+            memo.clear()
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._forget_found_aliases()
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._forget_found_aliases()
+        return super().write(vals)
+
+    def unlink(self):
+        self._forget_found_aliases()
+        return super().unlink()
 
 
 class MailAliasDomain(models.Model):
-    _inherit = 'mail.alias.domain'
+    _name = 'mail.alias.domain'
+    _inherit = ['mail.alias.domain', 'cskh.alias.lookup.reset']
 
     @api.model
     def _find_aliases(self, email_list):
@@ -117,32 +135,7 @@ class MailAliasDomain(models.Model):
             memo[key] = super()._find_aliases(email_list)
         return list(memo[key])
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        forget_found_aliases(self.env)
-        return super().create(vals_list)
-
-    def write(self, vals):
-        forget_found_aliases(self.env)
-        return super().write(vals)
-
-    def unlink(self):
-        forget_found_aliases(self.env)
-        return super().unlink()
-
 
 class MailAlias(models.Model):
-    _inherit = 'mail.alias'
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        forget_found_aliases(self.env)
-        return super().create(vals_list)
-
-    def write(self, vals):
-        forget_found_aliases(self.env)
-        return super().write(vals)
-
-    def unlink(self):
-        forget_found_aliases(self.env)
-        return super().unlink()
+    _name = 'mail.alias'
+    _inherit = ['mail.alias', 'cskh.alias.lookup.reset']
