@@ -9,6 +9,8 @@ from . import res_partner
 from . import crm_lead
 from . import cskh_auto_reply
 from . import mail_thread
+from . import mail_alias
+from . import mail_alias_domain
 from . import cskh_survey_response
 from . import cskh_process_template
 from . import cskh_process_template_stage

@@ -163,6 +163,19 @@ class CskhTeam(models.Model):
             defaults['team_id'] = self.id
         return values
 
+    def _notify_get_reply_to(self, default=None, author_id=False):
+        """Replies go to the team's own alias. The generic lookup searches the aliases
+        whose parent is the team, once per email sent (assignment notice, customer mail,
+        acknowledgement...); the team's alias is that one and is already known."""
+        with_alias = self.filtered(lambda team: team.sudo().alias_id.alias_name and team.sudo().alias_id.alias_domain_id)
+        res = {
+            team.id: self._notify_get_reply_to_formatted_email(team.sudo().alias_id.alias_full_name, author_id=author_id)
+            for team in with_alias
+        }
+        if not self or self - with_alias:
+            res.update(super(CskhTeam, self - with_alias)._notify_get_reply_to(default=default, author_id=author_id))
+        return res
+
     def _get_first_stage(self):
         """Stage of new and reopened tickets: the first unfolded open stage of the team."""
         self.ensure_one()

@@ -596,8 +596,12 @@ class CskhTicket(models.Model):
         # gateway would, unless the sender is one of our own addresses
         if not team.create_partner or self.env['mail.alias.domain'].sudo()._find_aliases([email]):
             return self.env['res.partner']
-        return self.env['res.partner'].sudo().with_context(mail_create_nosubscribe=True).create({
+        partner = self.env['res.partner'].sudo().with_context(mail_create_nosubscribe=True).create({
             'name': name or email, 'email': email})
+        # its computed columns (email_normalized, partner_share, complete_name...) in one
+        # UPDATE now, instead of one per flush the ticket's creation would trigger
+        partner.flush_recordset()
+        return partner
 
     def _add_cc_followers(self, msg_dict):
         """Make the people in copy follow the ticket, when the team asks for it."""
@@ -654,17 +658,12 @@ class CskhTicket(models.Model):
             return True
         if email.split('@', 1)[0] in self._AUTOMATIC_LOCALPARTS:
             return True
-        # the gateway and the acknowledgement ask about the same sender in one transaction:
-        # remember the verdict until commit or rollback (precommit data is cleared then)
-        verdicts = self.env.cr.precommit.data.setdefault('cskh.ticket.automatic_addresses', {})
-        if email not in verdicts:
-            verdicts[email] = self._is_alias_address(email)
-        return verdicts[email]
+        return self._is_alias_address(email)
 
     @api.model
     def _is_alias_address(self, email):
         """Whether the normalized ``email`` is one of our bounce, catchall, default sender
-        or alias addresses (the gateway's own lookup, remembered while a mail is processed)."""
+        or alias addresses (the gateway's own lookup, answered from a cached index)."""
         return bool(self.env['mail.alias.domain'].sudo()._find_aliases([email]))
 
     # ------------------------------------------------------------
@@ -831,10 +830,14 @@ class CskhTicket(models.Model):
         written by an internal user."""
         if msg_vals.get('message_type', message.message_type) not in ('comment', 'email'):
             return False
+        # partner_share (stored) tells whether the author has an internal user: customers'
+        # mails are ruled out before reading the subtype or the author's users
+        author = self.env['res.partner'].browse(msg_vals.get('author_id', message.author_id.id)).sudo()
+        if not author or author.partner_share:
+            return False
         subtype = self.env['mail.message.subtype'].browse(msg_vals.get('subtype_id', message.subtype_id.id))
         if not subtype or subtype.internal:
             return False
-        author = self.env['res.partner'].browse(msg_vals.get('author_id', message.author_id.id)).sudo()
         return bool(author.user_ids.filtered(lambda user: not user.share))
     # PORTAL
     # ------------------------------------------------------------

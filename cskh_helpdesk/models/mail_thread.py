@@ -1,13 +1,10 @@
 import codecs
 import logging
 
-from odoo import api, models
+from odoo import api, models, tools
 from odoo.tools.mail import append_content_to_html
 
 _logger = logging.getLogger(__name__)
-
-# transaction data (cr.precommit.data) holding the alias lookups of incoming mails
-ALIAS_MEMO_KEY = 'cskh_helpdesk.found_aliases'
 
 # charsets that mailers often declare by default while they actually write UTF-8
 UTF8_MISLABELS = {'us-ascii', 'ascii', 'iso-8859-1', 'latin-1', 'latin1', 'windows-1252', 'cp1252',
@@ -84,58 +81,23 @@ class MailThread(models.AbstractModel):
         return super()._message_route_process(message, message_dict, routes)
 
     @api.model
-    def message_process(self, model, message, custom_values=None, save_original=False,
-                        strip_attachments=False, thread_id=None):
-        """Process one incoming mail with the alias lookups remembered.
-
-        The gateway asks which addresses are aliases about six times per mail (parsing,
-        routing, author lookup, recipients, acknowledgement...), two queries each. The
-        answers are kept until the transaction ends (precommit data is cleared on commit
-        and rollback); writing an alias or an alias domain forgets them (see below)."""
-        self.env.cr.precommit.data.setdefault(ALIAS_MEMO_KEY, {})
-        return super().message_process(
-            model, message, custom_values=custom_values, save_original=save_original,
-            strip_attachments=strip_attachments, thread_id=thread_id)
-
-
-class CskhAliasLookupReset(models.AbstractModel):
-    """Aliases and alias domains forget the remembered lookups when they change."""
-    _name = 'cskh.alias.lookup.reset'
-    _description = "Alias Lookup Reset"
-
-    def _forget_found_aliases(self):
-        if memo := self.env.cr.precommit.data.get(ALIAS_MEMO_KEY):
-            memo.clear()
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        self._forget_found_aliases()
-        return super().create(vals_list)
-
-    def write(self, vals):
-        self._forget_found_aliases()
-        return super().write(vals)
-
-    def unlink(self):
-        self._forget_found_aliases()
-        return super().unlink()
-
-
-class MailAliasDomain(models.Model):
-    _name = 'mail.alias.domain'
-    _inherit = ['mail.alias.domain', 'cskh.alias.lookup.reset']
+    def _routing_reset_bounce(self, email_message, message_dict):
+        """Same as the gateway's: a mail from an address proves it is valid, its bounce
+        counters are reset on every model having one. The list of those models is
+        remembered (it only changes with the registry) instead of searched per mail."""
+        normalized_from = tools.email_normalize(message_dict['email_from'])
+        if not normalized_from:
+            return
+        for model_name in self._get_blacklist_model_names():
+            if model_name in self.env:  # transient test models
+                self.env[model_name].sudo().search([
+                    ('message_bounce', '>', 0), ('email_normalized', '=', normalized_from),
+                ])._message_reset_bounce(normalized_from)
 
     @api.model
-    def _find_aliases(self, email_list):
-        memo = self.env.cr.precommit.data.get(ALIAS_MEMO_KEY)
-        if memo is None:
-            return super()._find_aliases(email_list)
-        key = (self.env.uid, self.env.su, tuple(email_list))
-        if key not in memo:
-            memo[key] = super()._find_aliases(email_list)
-        return list(memo[key])
-
-
-class MailAlias(models.Model):
-    _name = 'mail.alias'
-    _inherit = ['mail.alias', 'cskh.alias.lookup.reset']
+    @tools.ormcache()
+    def _get_blacklist_model_names(self):
+        """Models using the blacklist mixin (with bounce counters), cached with the registry."""
+        models = self.env['ir.model'].sudo().search_fetch(
+            [('is_mail_blacklist', '=', True), ('model', '!=', 'mail.thread.blacklist')], ['model'])
+        return tuple(models.mapped('model'))
