@@ -41,6 +41,7 @@ class CskhTicket(models.Model):
     _inherit = [
         'portal.mixin',
         'mail.thread.cc',
+        'mail.thread.blacklist',
         'mail.activity.mixin',
         'rating.mixin',
         'mail.tracking.duration.mixin',
@@ -103,6 +104,9 @@ class CskhTicket(models.Model):
         "Customer Name", compute='_compute_partner_contact', store=True, readonly=False)
     partner_email = fields.Char(
         "Customer Email", compute='_compute_partner_contact', store=True, readonly=False)
+    # normalized partner_email (mail.thread.blacklist): the gateway's loop detection, the
+    # automatic answers' hourly limit and bounce counters look tickets up by it
+    email_normalized = fields.Char(index='btree_not_null')
     partner_phone = fields.Char(
         "Customer Phone", compute='_compute_partner_contact', store=True, readonly=False)
     priority = fields.Selection(
@@ -181,6 +185,8 @@ class CskhTicket(models.Model):
     # the default order of every list and kanban page (as crm.lead's): the first page of
     # 100k tickets is read from the index instead of sorting the table
     _default_order_idx = models.Index('(priority DESC, id DESC) WHERE active IS TRUE')
+    # open tickets per team and agent: balanced assignment of every new ticket, team overview
+    _open_team_user_idx = models.Index('(team_id, user_id) WHERE active IS TRUE AND is_closed IS NOT TRUE')
 
     # ---- PORTAL ----
     web_form_ip = fields.Char(
@@ -767,8 +773,7 @@ class CskhTicket(models.Model):
         limit = self.team_id.auto_reply_limit
         if not limit:
             return True
-        tickets = self.sudo().with_context(active_test=False)._search(
-            ['|', ('partner_email', '=ilike', email), ('partner_id.email_normalized', '=', email)])
+        tickets = self.sudo().with_context(active_test=False)._search([('email_normalized', '=', email)])
         sent = self.env['mail.message'].sudo().search_count([
             ('model', '=', self._name), ('res_id', 'in', tickets),
             ('message_type', '=', 'auto_comment'),
@@ -877,7 +882,7 @@ class CskhTicket(models.Model):
         if ip:
             conditions.append(Domain('web_form_ip', '=', ip))
         if email:
-            conditions.append(Domain('partner_email', '=ilike', tools.escape_psql(email)))
+            conditions.append(Domain('email_normalized', '=', tools.email_normalize(email) or email))
         if not conditions:
             return 0
         since = fields.Datetime.subtract(fields.Datetime.now(), hours=hours)
