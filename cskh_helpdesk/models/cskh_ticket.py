@@ -12,7 +12,10 @@ from odoo import api, fields, models, tools
 from odoo.exceptions import AccessError, MissingError, UserError
 from odoo.fields import Domain
 from odoo.tools import LazyTranslate
+from odoo.tools.date_utils import localized
 from odoo.tools.mail import email_split_and_format
+
+from .utils import lock_next_batch
 
 _lt = LazyTranslate(__name__)
 
@@ -1009,14 +1012,15 @@ class CskhTicket(models.Model):
 
     @api.model
     def _cron_send_survey(self, batch_size=100):
-        """Send the surveys whose delay is over, in batches. Rows are locked with SKIP
-        LOCKED so several workers never send the same survey twice."""
+        """Send the surveys whose delay is over, in batches committed through the cron
+        progress API. Rows are locked with SKIP LOCKED so several workers share the work
+        and never send the same survey twice; a crash loses only the batch in progress,
+        whose surveys are still scheduled for the next run."""
         Response = self.env['cskh.survey.response'].sudo()
         domain = [('state', '=', 'scheduled'), ('date_scheduled', '<=', fields.Datetime.now())]
         self.env['ir.cron']._commit_progress(remaining=Response.search_count(domain))
         while True:
-            responses = Response.search(domain, limit=batch_size, order='date_scheduled, id')
-            responses = responses.try_lock_for_update().filtered_domain(domain)
+            responses = lock_next_batch(Response, domain, 'date_scheduled, id', batch_size).filtered_domain(domain)
             if not responses:
                 break
             responses._send_survey()
@@ -1042,6 +1046,32 @@ class CskhTicket(models.Model):
         excluded); plain hours when there is no calendar or it has no working time."""
         deadline = calendar and calendar.plan_hours(hours, start, compute_leaves=True)
         return deadline or start + timedelta(hours=hours)
+
+    @api.model
+    def _sla_plan_hours_batch(self, calendar, start, hours_list):
+        """``_sla_plan_hours`` for several durations from the same ``start``, walking the
+        calendar's work intervals (public holidays excluded) once, by the same 14-day
+        windows as ``resource.calendar.plan_hours``, instead of once per duration."""
+        if not calendar or any(hours < 0 for hours in hours_list):
+            return [self._sla_plan_hours(calendar, hours, start) for hours in hours_list]
+        day_dt = localized(start)
+        pending = dict(enumerate(hours_list))  # index -> working hours still to plan
+        deadlines = {}
+        window = timedelta(days=14)
+        for n in range(100):
+            if not pending:
+                break
+            window_start = day_dt + window * n
+            for begin, end, _meta in calendar._work_intervals_batch(window_start, window_start + window)[False]:
+                interval_hours = (end - begin).total_seconds() / 3600
+                for index, hours in list(pending.items()):
+                    if hours <= interval_hours:
+                        deadlines[index] = (begin + timedelta(hours=hours)).astimezone(utc).replace(tzinfo=None)
+                        del pending[index]
+                    else:
+                        pending[index] = hours - interval_hours
+        # no working time at all: plain hours, as _sla_plan_hours
+        return [deadlines.get(index) or start + timedelta(hours=hours) for index, hours in enumerate(hours_list)]
 
     def _sla_work_hours(self, start, end):
         """Working hours of the ticket's calendar between two naive UTC datetimes."""
@@ -1081,29 +1111,39 @@ class CskhTicket(models.Model):
         policies that no longer match. Met and missed lines are history: kept."""
         matching = self._sla_find_policies()
         to_unlink = self.env['cskh.ticket.sla'].sudo()
-        vals_list = []
+        to_apply = defaultdict(list)  # (calendar, start) -> [(ticket, sla)]
         for ticket in self:
             lines = ticket.sudo().sla_status_ids
             to_unlink |= lines.filtered(lambda line: line.status == 'ongoing' and line.sla_id not in matching[ticket])
             if ticket.is_closed:
                 continue
             for sla in matching[ticket] - lines.sla_id:
-                vals_list.append(ticket._sla_prepare_line_values(sla))
+                to_apply[ticket._sla_get_calendar(), ticket.create_date].append((ticket, sla))
+        vals_list = []
+        # the deadlines of tickets created together share the calendar's work intervals
+        for (calendar, start), pairs in to_apply.items():
+            deadlines = self._sla_plan_hours_batch(
+                calendar, start, [sla.time + ticket.sla_paused_hours for ticket, sla in pairs])
+            vals_list += [ticket._sla_prepare_line_values(sla, deadline)
+                          for (ticket, sla), deadline in zip(pairs, deadlines)]
         to_unlink.unlink()
         new_lines = self.env['cskh.ticket.sla'].sudo().create(vals_list)
         if new_lines:
             new_lines.ticket_id._sla_update_reached()
             new_lines._schedule_escalation()
 
-    def _sla_prepare_line_values(self, sla):
+    def _sla_prepare_line_values(self, sla, deadline=None):
         """Values of the line applying ``sla``: the deadline counts the policy's working
-        hours from the ticket's creation, plus the time already spent paused."""
+        hours from the ticket's creation, plus the time already spent paused (computed
+        here unless given)."""
         self.ensure_one()
-        hours = sla.time + self.sla_paused_hours
+        if deadline is None:
+            deadline = self._sla_plan_hours(
+                self._sla_get_calendar(), sla.time + self.sla_paused_hours, self.create_date)
         return {
             'ticket_id': self.id,
             'sla_id': sla.id,
-            'deadline': self._sla_plan_hours(self._sla_get_calendar(), hours, self.create_date),
+            'deadline': deadline,
             'paused_hours': self.sla_paused_hours,
         }
 

@@ -4,6 +4,10 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.fields import Domain
 
+from odoo.addons.base.models.ir_cron import _intervalTypes
+
+from .utils import lock_next_batch
+
 _logger = logging.getLogger(__name__)
 
 
@@ -89,14 +93,36 @@ class CskhTicketSla(models.Model):
 
     def _schedule_escalation(self):
         """Wake the escalation cron up when the earliest ongoing deadline passes, so
-        that failures are caught on time whatever the cron's interval."""
+        that failures are caught on time whatever the cron's interval. A deadline after
+        the cron's next run needs no wake-up: each run wakes the cron up for the
+        deadlines due before the run after it (``_schedule_next_escalation``)."""
         deadlines = [line.deadline for line in self if line.status == 'ongoing' and line.deadline]
-        if deadlines:
-            # ir.model.data is cached; env.ref() would check the cron exists with a query per ticket
-            cron_id = self.env['ir.model.data']._xmlid_to_res_id(
-                'cskh_helpdesk.cskh_ticket_sla_cron_escalate', raise_if_not_found=False)
-            if cron_id:
-                self.env['ir.cron'].sudo().browse(cron_id)._trigger(at=min(deadlines) + timedelta(minutes=1))
+        cron = deadlines and self._get_escalation_cron()
+        if cron and cron.active:
+            wake_up = min(deadlines) + timedelta(minutes=1)
+            if wake_up < cron.nextcall:
+                cron._trigger(at=wake_up)
+
+    @api.model
+    def _get_escalation_cron(self):
+        # ir.model.data is cached; env.ref() would check the cron exists with a query per ticket
+        cron_id = self.env['ir.model.data']._xmlid_to_res_id(
+            'cskh_helpdesk.cskh_ticket_sla_cron_escalate', raise_if_not_found=False)
+        return self.env['ir.cron'].sudo().browse(cron_id)
+
+    @api.model
+    def _schedule_next_escalation(self):
+        """End of a cron run: wake the cron up right after the earliest deadline to come
+        if it falls before the next regular run (one indexed query)."""
+        cron = self._get_escalation_cron()
+        if not cron:
+            return
+        now = fields.Datetime.now()
+        next_line = self.search_fetch(
+            [('status', '=', 'ongoing'), ('deadline', '>=', now)], ['deadline'], order='deadline', limit=1)
+        interval = _intervalTypes[cron.interval_type](cron.interval_number)
+        if next_line and next_line.deadline + timedelta(minutes=1) < now + interval:
+            cron._trigger(at=next_line.deadline + timedelta(minutes=1))
 
     @api.model
     def _get_overdue_domain(self):
@@ -123,6 +149,7 @@ class CskhTicketSla(models.Model):
             done = self._escalate_overdue_batch(domain, batch_size)
             if not done:
                 # the rest, if any, is locked by another worker, which will commit it
+                self._schedule_next_escalation()
                 Cron._commit_progress(remaining=0)
                 return
             if not Cron._commit_progress(done):
@@ -132,8 +159,8 @@ class CskhTicketSla(models.Model):
     def _escalate_overdue_batch(self, domain, batch_size):
         """Fail and escalate up to ``batch_size`` overdue lines that no other transaction
         holds; returns how many."""
-        candidates = self.search(domain, order='deadline, id', limit=batch_size * 2)
-        lines = candidates.try_lock_for_update(limit=batch_size).filtered_domain(domain)
+        # re-checked once locked: another worker may have changed a line meanwhile
+        lines = lock_next_batch(self, domain, 'deadline, id', batch_size).filtered_domain(domain)
         if lines:
             lines._fail()
             _logger.info("SLA escalation: %s overdue SLA lines failed", len(lines))

@@ -58,8 +58,9 @@ class TestPopulate(CskhSlaCommon):
 
 @tagged('post_install', '-at_install', 'cskh', 'cskh_perf')
 class TestCronWorkers(TransactionCase):
-    """Two workers running the SLA escalation cron at the same time never process the
-    same SLA line. The test commits its own data in its own cursors and removes it."""
+    """Two workers running the SLA escalation cron or the survey cron at the same time
+    never process the same record. The tests commit their own data in their own cursors
+    and remove it."""
 
     def _env(self, cr):
         return api.Environment(cr, SUPERUSER_ID, {})
@@ -119,3 +120,61 @@ class TestCronWorkers(TransactionCase):
                 self.assertEqual(notes, len(ticket_ids))
         finally:
             self._cleanup(team_id, trigger_id)
+
+    def _setup_surveys(self, count):
+        """``count`` solved tickets whose survey is due, committed."""
+        with self.registry.cursor() as cr:
+            env = self._env(cr)
+            stages = env.ref('cskh_helpdesk.stage_new') | env.ref('cskh_helpdesk.stage_solved')
+            team = env['cskh.team'].create({
+                'name': 'Two workers survey team', 'use_survey': True, 'survey_delay_hours': 2,
+                'stage_ids': [fields.Command.set(stages.ids)]})
+            # one customer each: a worker writes its customers (portal signup), the other must not
+            partners = env['res.partner'].create([
+                {'name': f'Khách khảo sát {i}', 'email': f'khaosat{i}@example.vn'} for i in range(count)])
+            tickets = env['cskh.ticket'].create([
+                {'name': f'Two workers survey {i}', 'team_id': team.id, 'partner_id': partner.id}
+                for i, partner in enumerate(partners)])
+            tickets.write({'stage_id': env.ref('cskh_helpdesk.stage_solved').id})
+            responses = tickets.survey_response_ids
+            self.assertEqual(set(responses.mapped('state')), {'scheduled'})
+            responses.write({'date_scheduled': fields.Datetime.now() - timedelta(hours=1)})
+            return team.id, partners.ids, tickets.ids, responses.ids
+
+    def _cleanup_surveys(self, team_id, partner_ids, ticket_ids, trigger_id):
+        with self.registry.cursor() as cr:
+            env = self._env(cr)
+            tickets = env['cskh.ticket'].with_context(active_test=False).browse(ticket_ids).exists()
+            env['mail.mail'].search([('model', '=', 'cskh.ticket'), ('res_id', 'in', ticket_ids)]).unlink()
+            env['rating.rating'].search([('res_model', '=', 'cskh.ticket'), ('res_id', 'in', ticket_ids)]).unlink()
+            tickets.unlink()
+            env['cskh.team'].with_context(active_test=False).browse(team_id).exists().unlink()
+            env['res.partner'].browse(partner_ids).exists().unlink()
+            env['ir.cron.trigger'].search([('id', '>', trigger_id)]).unlink()
+
+    def test_two_workers_share_the_due_surveys(self):
+        self.env.cr.execute("SELECT COALESCE(MAX(id), 0) FROM ir_cron_trigger")
+        trigger_id = self.env.cr.fetchone()[0]
+        team_id, partner_ids, ticket_ids, response_ids = self._setup_surveys(6)
+        try:
+            with self.registry.cursor() as cr_a, self.registry.cursor() as cr_b:
+                env_a, env_b = self._env(cr_a), self._env(cr_b)
+                Response_a = env_a['cskh.survey.response']
+                # worker A holds the two first due surveys, as the cron's batch does
+                batch_a = Response_a.search(
+                    [('id', 'in', response_ids)], order='date_scheduled, id').try_lock_for_update(limit=2)
+                self.assertEqual(len(batch_a), 2)
+                # worker B runs the cron with small batches: it skips A's rows and sends the rest
+                env_b['cskh.ticket']._cron_send_survey(batch_size=1)
+                batch_a._send_survey()
+                cr_a.commit()
+            with self.registry.cursor() as cr:
+                env = self._env(cr)
+                responses = env['cskh.survey.response'].browse(response_ids)
+                self.assertEqual(set(responses.mapped('state')), {'sent'})
+                # one survey email per ticket: nobody sent a survey twice
+                messages = env['mail.message'].search([
+                    ('model', '=', 'cskh.ticket'), ('res_id', 'in', ticket_ids), ('body', 'ilike', '/cskh/survey/')])
+                self.assertEqual(sorted(messages.mapped('res_id')), sorted(ticket_ids))
+        finally:
+            self._cleanup_surveys(team_id, partner_ids, ticket_ids, trigger_id)

@@ -288,6 +288,20 @@ class TestSlaEscalation(CskhSlaCommon):
         triggers = self.env['ir.cron.trigger'].search([('cron_id', '=', cron.id)])
         self.assertIn(local(2026, 11, 20, 17, 1), triggers.mapped('call_at'))
 
+    def test_cron_woken_up_only_before_its_next_run(self):
+        """A deadline after the cron's next regular run adds no wake-up (one per ticket
+        otherwise): that run wakes the cron up for the deadlines due before the next one."""
+        cron = self.env.ref('cskh_helpdesk.cskh_ticket_sla_cron_escalate')
+        Trigger = self.env['ir.cron.trigger']
+        cron.nextcall = local(2026, 11, 20, 16, 45)
+        existing = Trigger.search([('cron_id', '=', cron.id)])
+        self._create_ticket_at(FRIDAY_15, priority='2')
+        self.assertFalse(Trigger.search([('cron_id', '=', cron.id)]) - existing)
+        # the 16:45 run finds nothing overdue; the 17:00 deadline comes before its next run
+        self._run_cron_at(local(2026, 11, 20, 16, 50))
+        triggers = Trigger.search([('cron_id', '=', cron.id)]) - existing
+        self.assertEqual(triggers.mapped('call_at'), [local(2026, 11, 20, 17, 1)])
+
     def test_cron_raise_priority_and_max_level(self):
         self.sla_response.raise_priority = True
         ticket = self._create_ticket_at(FRIDAY_15, priority='1')
