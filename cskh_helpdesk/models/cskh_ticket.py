@@ -13,7 +13,7 @@ from odoo.exceptions import AccessError, MissingError, UserError
 from odoo.fields import Domain
 from odoo.tools import LazyTranslate
 from odoo.tools.date_utils import localized
-from odoo.tools.mail import email_split_and_format
+from odoo.tools.mail import email_split_and_format, generate_tracking_message_id
 
 from .utils import lock_next_batch
 
@@ -803,6 +803,21 @@ class CskhTicket(models.Model):
             headers.update({'Auto-Submitted': 'auto-replied', 'X-Auto-Response-Suppress': 'All'})
             values['headers'] = repr(headers)
         return values
+
+    def _message_create(self, values_list):
+        """Each note of a batch log gets its own Message-Id. The mail module gives one to
+        all the notes of ``_message_log_batch``; the SLA cron logs one per escalated
+        ticket, and thousands of messages sharing a Message-Id mislead PostgreSQL about
+        the gateway's duplicate check (``message_id = ...`` on every incoming mail), which
+        then scans mail_message backwards by id: 40 ms per mail on 80,000 messages."""
+        notes = [values for values in values_list if values.get('is_internal') and values.get('message_id')]
+        if len({values['message_id'] for values in notes}) < len(notes):
+            values_list = [
+                dict(values, message_id=generate_tracking_message_id('message-notify'))
+                if values.get('is_internal') and values.get('message_id') else values
+                for values in values_list
+            ]
+        return super()._message_create(values_list)
 
     def _message_post_after_hook(self, message, msg_vals):
         """The first public answer of an agent stamps the first response date."""
