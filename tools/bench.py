@@ -8,13 +8,15 @@ Measured, each time for a cskh.ticket and for the crm.lead equivalent:
 
 1. a record created from an incoming email through an alias (tickets: team alias
    with acknowledgement, keyword rule, SLA policy and balanced assignment; leads:
-   a sales team alias): median milliseconds and SQL queries per email;
+   a sales team alias): median milliseconds and SQL queries per email, on the
+   fresh database and again once it holds ``--size`` records of each model;
 2. after duplicating both models up to ``--size`` records with Odoo's populate
    (SQL-level duplication, the same code as ``odoo populate``): the kanban load
    (``web_read_group`` by stage + ``web_search_read`` of 80 cards with the
    kanban view's fields), the list load (80 rows with the list view's fields),
-   one batch of the SLA escalation cron and the ticket report's ``read_group``
-   when the report model is installed.
+   one batch of the SLA escalation cron, the whole overdue backlog, a usual cron
+   run (nothing overdue) and the ticket report's ``read_group`` when the report
+   model is installed.
 
 Outgoing SMTP is replaced by a no-op so that no mail leaves the machine.
 Everything runs as the administrator. Prints a table; exits non-zero on error.
@@ -115,20 +117,26 @@ class Bench:
                 'name': f'Bench Agent {i}', 'login': f'bench_agent_{i}', 'email': f'agent{i}@bench.example',
                 'group_ids': [Command.link(env.ref('cskh_helpdesk.cskh_helpdesk_group_agent').id)],
             } for i in range(3)])
-            team = env['cskh.team'].create({
-                'name': 'Bench Support', 'alias_name': 'bench-support',
+            stages = env.ref('cskh_helpdesk.team_default').stage_ids
+            ack = env.ref('cskh_helpdesk.mail_template_ticket_ack')
+            variants = {'bench-support': {}} | {
+                alias: values for alias, (_label, values) in self.FEATURE_VARIANTS.items()}
+            teams = env['cskh.team'].create([{
+                'name': f'Bench {alias}', 'alias_name': alias,
                 'member_ids': [Command.set(agents.ids)],
-                'assign_method': 'balanced', 'use_sla': True,
-                'ack_template_id': env.ref('cskh_helpdesk.mail_template_ticket_ack').id,
-            })
-            env['cskh.sla'].create([
-                {'name': 'Bench first response', 'team_id': team.id, 'target': 'first_response', 'time': 2},
-                {'name': 'Bench resolution', 'team_id': team.id, 'target': 'resolution', 'time': 16,
-                 'stage_id': env.ref('cskh_helpdesk.stage_solved').id},
-            ])
+                'stage_ids': [Command.set(stages.ids)],
+                'assign_method': 'balanced', 'use_sla': True, 'ack_template_id': ack.id,
+                **values,
+            } for alias, values in variants.items()])
+            env['cskh.sla'].create([{
+                'name': 'Bench first response', 'team_id': team.id, 'target': 'first_response', 'time': 2,
+            } for team in teams] + [{
+                'name': 'Bench resolution', 'team_id': team.id, 'target': 'resolution', 'time': 16,
+                'stage_id': env.ref('cskh_helpdesk.stage_solved').id,
+            } for team in teams])
             env['cskh.auto.reply'].create({'name': 'Bench password', 'keywords': 'mat khau'})
             sales = env['crm.team'].create({'name': 'Bench Sales', 'alias_name': 'bench-sales'})
-            self.team_id, self.sales_id = team.id, sales.id
+            self.team_id, self.sales_id = teams[0].id, sales.id
 
     # ---- 1. email ----
 
@@ -141,19 +149,37 @@ class Bench:
         message.set_content('Xin chào, tôi cần hỗ trợ về đơn hàng. Cảm ơn.')
         return message.as_bytes()
 
-    def bench_emails(self):
-        counter = iter(range(10 ** 6))
+    # the measured team, then the same team with one feature turned off: what each costs
+    FEATURE_VARIANTS = {
+        'bench-no-ack': ("no acknowledgement", {'ack_template_id': False}),
+        'bench-no-sla': ("no SLA policy", {'use_sla': False}),
+        'bench-manual': ("manual assignment", {'assign_method': 'manual'}),
+        'bench-bare': ("none of the three", {'ack_template_id': False, 'use_sla': False, 'assign_method': 'manual'}),
+    }
 
-        def ticket(env):
-            env['mail.thread'].message_process(False, self._raw('bench-support', next(counter)))
+    def bench_emails(self, label="record from an email", variants=True):
+        """Emails to the measured team, to the sales team and (``variants``) to the teams
+        with a feature off, sent in turn, so that a slower spell of the machine weighs on
+        every row alike."""
+        counter = self.email_counter
+        aliases = ['bench-support', 'bench-sales'] + (list(self.FEATURE_VARIANTS) if variants else [])
 
-        def lead(env):
-            env['mail.thread'].message_process(False, self._raw('bench-sales', next(counter)))
+        def sender(alias):
+            return lambda env: env['mail.thread'].message_process(False, self._raw(alias, next(counter)))
 
-        # warm the caches once, then measure
-        self.measure(ticket, 2), self.measure(lead, 2)
-        n = self.args.emails
-        self.add_row(f"record from an email (median of {n})", self.measure(ticket, n), self.measure(lead, n))
+        for alias in aliases:  # warm the caches once
+            self.measure(sender(alias), 2)
+        runs = {alias: [] for alias in aliases}
+        for _i in range(self.args.emails):
+            for alias in aliases:
+                runs[alias].append(self.measure(sender(alias), 1))
+
+        def median(alias):
+            return (statistics.median(ms for ms, _q in runs[alias]),
+                    int(statistics.median(q for _ms, q in runs[alias])))
+        self.add_row(f"{label} (median of {self.args.emails})", median('bench-support'), median('bench-sales'))
+        for alias in aliases[2:]:
+            self.add_row(f"  same, {self.FEATURE_VARIANTS[alias][0]}", median(alias), None)
 
     # ---- 2. populate ----
 
@@ -215,6 +241,7 @@ class Bench:
             Line = env['cskh.ticket.sla']
             Line._escalate_overdue_batch(Line._get_overdue_domain(), BATCH)
         self.add_row(f"SLA cron, one batch ({BATCH} lines)", self.measure(batch, 3), None)
+        # (the rows below move the whole backlog: run last but one, before the report)
 
         # then the whole backlog, as the scheduler runs it: batches committed one by one
         with self.env() as user:
@@ -226,6 +253,12 @@ class Bench:
             left = env['cskh.ticket.sla'].search_count(env['cskh.ticket.sla']._get_overdue_domain())
         self.add_row(f"SLA cron, all {overdue - 3 * BATCH} lines left", (elapsed * 1000, queries), None)
         self.notes.append(f"SLA cron: whole backlog in {elapsed:.1f} s, {left} overdue lines left")
+
+        # the usual run: every 15 minutes (or at a deadline), on 100k open tickets, with
+        # nothing or a few lines overdue since the last run
+        def usual_run(env):
+            env['cskh.ticket.sla'].with_context(cron_id=False)._cron_escalate(batch_size=BATCH)
+        self.add_row("SLA cron, run with no line overdue", self.measure(usual_run, 3), None)
 
     def bench_report(self):
         with self.env() as user:
@@ -263,8 +296,10 @@ class Bench:
         start = time.perf_counter()
         with no_smtp():
             self.setup()
+            self.email_counter = iter(range(10 ** 6))
             self.bench_emails()
             self.populate()
+            self.bench_emails(f"same, on {self.args.size // 1000}k records", variants=False)
             self.bench_screens()
             self.bench_cron()
             self.bench_report()
