@@ -75,8 +75,8 @@ class TestSlaPerformance(CskhSlaCommon):
     """The SLA cron and the ticket kanban cost the same number of queries whatever
     the number of tickets."""
 
-    def _create_tickets(self, count):
-        with freeze_time(FRIDAY_15):
+    def _create_tickets(self, count, when=FRIDAY_15):
+        with freeze_time(when):
             self.env.cr._now = datetime.now()
             tickets = self.env['cskh.ticket'].create([{
                 'name': f'Ticket {i}',
@@ -88,8 +88,10 @@ class TestSlaPerformance(CskhSlaCommon):
         self.env.invalidate_all()
         return tickets
 
-    def _run_cron_counted(self, count, queries):
+    def _run_cron_counted(self, count, queries, open_count=0):
         tickets = self._create_tickets(count)
+        # open tickets created on Monday morning: due later that day, after the cron run
+        on_time = self._create_tickets(open_count, when=local(2026, 11, 24, 8, 0))
         with self.assertQueryCount(queries):
             self._run_cron_at(local(2026, 11, 24, 9, 0))
         self.env.invalidate_all()
@@ -101,6 +103,8 @@ class TestSlaPerformance(CskhSlaCommon):
             ('model', '=', 'cskh.ticket'), ('res_id', 'in', tickets.ids), ('body', 'ilike', 'SLA missed')])
         self.assertEqual(len(notes), count)
         self.assertEqual(len(set(notes.mapped('message_id'))), count)
+        self.assertEqual(set(on_time.sla_status_ids.mapped('status')), {'ongoing'} if open_count else set())
+        self.assertFalse(any(on_time.mapped('escalation_level')))
 
     @warmup
     def test_cron_escalate_10(self):
@@ -115,6 +119,12 @@ class TestSlaPerformance(CskhSlaCommon):
         # 200 SLA lines: the ORM flushes updates by chunks of 100 rows (UPDATE_BATCH_SIZE),
         # hence one UPDATE more; a cron batch (1,000 lines at most) stays bounded
         self._run_cron_counted(100, 50)
+
+    @warmup
+    def test_cron_escalate_10_among_1000_open(self):
+        # the overdue lines are found from the partial deadline index: the open tickets
+        # that are not late cost nothing
+        self._run_cron_counted(10, 49, open_count=1000)
 
     def _read_kanban_counted(self, count, queries):
         self._create_tickets(count)

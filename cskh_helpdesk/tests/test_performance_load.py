@@ -60,11 +60,16 @@ class TestLoadPerformance(CskhCommon):
         return self.env.cr.sql_log_count - start, result
 
     def _assert_constant(self, func, expected, sizes=(10, 100), tolerance=0):
-        """Run ``func(team, tickets)`` once to warm the caches, then on teams of 10 and
-        100 tickets: the counts must be equal (up to ``tolerance`` more queries for the
-        larger team), and the smaller one equal to ``expected``."""
+        """Run ``func(team, tickets)`` once to warm the caches, then twice on teams of 10
+        and twice on teams of 100 tickets: the lower count of each size must be equal (up
+        to ``tolerance`` more queries for the larger team), and the smaller one equal to
+        ``expected``. (The lower of two: a cache filled once in the transaction must not
+        make a run look dearer; a query per ticket shows in both.)"""
         func(*self._setup_size(3))
-        counts = {size: self._count(func, *self._setup_size(size))[0] for size in sizes}
+        counts = {
+            size: min(self._count(func, *self._setup_size(size))[0] for _run in range(2))
+            for size in sizes
+        }
         small, large = counts[sizes[0]], counts[sizes[-1]]
         self.assertTrue(small <= large <= small + tolerance,
                         f"query count depends on the number of tickets: {counts}")
@@ -124,9 +129,9 @@ class TestLoadPerformance(CskhCommon):
             self.assertEqual(set(tickets.mapped('stage_id')), {self.stage_progress})
         # The ORM flush groups the UPDATE of the moved tickets by the set of columns each
         # one changes (those resuming from the waiting stage change more), and splits it by
-        # chunks of 100 rows: the larger batch may cost one UPDATE more. A query per ticket
+        # chunks of 100 rows: a larger batch may cost one UPDATE more. A query per ticket
         # would add dozens.
-        self._assert_constant(move, 12, sizes=(10, 45), tolerance=1)
+        self._assert_constant(move, 12, sizes=(10, 100), tolerance=1)
 
     @users('cskh_manager')
     def test_team_dashboard_load(self):
