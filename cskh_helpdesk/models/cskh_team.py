@@ -167,13 +167,15 @@ class CskhTeam(models.Model):
         """Replies go to the team's own alias. The generic lookup searches the aliases
         whose parent is the team, once per email sent (assignment notice, customer mail,
         acknowledgement...); the team's alias is that one and is already known."""
-        with_alias = self.filtered(lambda team: team.sudo().alias_id.alias_name and team.sudo().alias_id.alias_domain_id)
+        aliases = {team.id: team.alias_id for team in self.sudo()
+                   if team.alias_id.alias_name and team.alias_id.alias_domain_id}
         res = {
-            team.id: self._notify_get_reply_to_formatted_email(team.sudo().alias_id.alias_full_name, author_id=author_id)
-            for team in with_alias
+            team_id: self._notify_get_reply_to_formatted_email(alias.alias_full_name, author_id=author_id)
+            for team_id, alias in aliases.items()
         }
-        if not self or self - with_alias:
-            res.update(super(CskhTeam, self - with_alias)._notify_get_reply_to(default=default, author_id=author_id))
+        others = self.filtered(lambda team: team.id not in aliases)
+        if others or not self:
+            res.update(super(CskhTeam, others)._notify_get_reply_to(default=default, author_id=author_id))
         return res
 
     def _get_first_stage(self):

@@ -603,7 +603,7 @@ class CskhTicket(models.Model):
                 [email_from], no_create=not team.create_partner)
         # message_process already looked the sender up and found nobody: create, as the
         # gateway would, unless the sender is one of our own addresses
-        if not team.create_partner or self.env['mail.alias.domain'].sudo()._find_aliases([email]):
+        if not team.create_partner or self._is_alias_address(tools.email_normalize(email)):
             return self.env['res.partner']
         partner = self.env['res.partner'].sudo().with_context(mail_create_nosubscribe=True).create({
             'name': name or email, 'email': email})
@@ -1035,7 +1035,7 @@ class CskhTicket(models.Model):
         domain = [('state', '=', 'scheduled'), ('date_scheduled', '<=', fields.Datetime.now())]
         self.env['ir.cron']._commit_progress(remaining=Response.search_count(domain))
         while True:
-            responses = lock_next_batch(Response, domain, 'date_scheduled, id', batch_size).filtered_domain(domain)
+            responses = lock_next_batch(Response, domain, 'date_scheduled, id', batch_size)
             if not responses:
                 break
             responses._send_survey()
@@ -1059,34 +1059,43 @@ class CskhTicket(models.Model):
     def _sla_plan_hours(self, calendar, hours, start):
         """``start`` + ``hours`` of working time of ``calendar`` (public holidays
         excluded); plain hours when there is no calendar or it has no working time."""
-        deadline = calendar and calendar.plan_hours(hours, start, compute_leaves=True)
-        return deadline or start + timedelta(hours=hours)
+        return self._sla_plan_hours_batch(calendar, [(start, hours)])[0]
 
     @api.model
-    def _sla_plan_hours_batch(self, calendar, start, hours_list):
-        """``_sla_plan_hours`` for several durations from the same ``start``, walking the
-        calendar's work intervals (public holidays excluded) once, by the same 14-day
-        windows as ``resource.calendar.plan_hours``, instead of once per duration."""
-        if not calendar or any(hours < 0 for hours in hours_list):
-            return [self._sla_plan_hours(calendar, hours, start) for hours in hours_list]
-        day_dt = localized(start)
-        pending = dict(enumerate(hours_list))  # index -> working hours still to plan
+    def _sla_plan_hours_batch(self, calendar, plans):
+        """``_sla_plan_hours`` of each ``(start, hours)`` of ``plans``, walking the
+        calendar's work intervals once for all of them, by the same 14-day windows as
+        ``resource.calendar.plan_hours``: the policies of tickets created together, the
+        deadlines of many tickets leaving a waiting stage, cost the queries of one."""
+        if not calendar or any(hours < 0 for _start, hours in plans):
+            return [
+                (calendar and calendar.plan_hours(hours, start, compute_leaves=True))
+                or start + timedelta(hours=hours)
+                for start, hours in plans
+            ]
+        starts = [localized(start) for start, _hours in plans]
+        pending = {index: hours for index, (_start, hours) in enumerate(plans)}  # hours still to plan
         deadlines = {}
         window = timedelta(days=14)
-        for n in range(100):
+        first = min(starts)
+        # plan_hours gives up after 100 windows from a start
+        for n in range(100 + (max(starts) - first) // window):
             if not pending:
                 break
-            window_start = day_dt + window * n
+            window_start = first + window * n
             for begin, end, _meta in calendar._work_intervals_batch(window_start, window_start + window)[False]:
-                interval_hours = (end - begin).total_seconds() / 3600
                 for index, hours in list(pending.items()):
+                    if end <= starts[index]:
+                        continue
+                    begin_here = max(begin, starts[index])
+                    interval_hours = (end - begin_here).total_seconds() / 3600
                     if hours <= interval_hours:
-                        deadlines[index] = (begin + timedelta(hours=hours)).astimezone(utc).replace(tzinfo=None)
+                        deadlines[index] = (begin_here + timedelta(hours=hours)).astimezone(utc).replace(tzinfo=None)
                         del pending[index]
                     else:
                         pending[index] = hours - interval_hours
-        # no working time at all: plain hours, as _sla_plan_hours
-        return [deadlines.get(index) or start + timedelta(hours=hours) for index, hours in enumerate(hours_list)]
+        # no working time at all: plain hours
+        return [deadlines.get(index) or start + timedelta(hours=hours) for index, (start, hours) in enumerate(plans)]
 
     def _sla_work_hours(self, start, end):
         """Working hours of the ticket's calendar between two naive UTC datetimes."""
@@ -1126,19 +1135,19 @@ class CskhTicket(models.Model):
         policies that no longer match. Met and missed lines are history: kept."""
         matching = self._sla_find_policies()
         to_unlink = self.env['cskh.ticket.sla'].sudo()
-        to_apply = defaultdict(list)  # (calendar, start) -> [(ticket, sla)]
+        to_apply = defaultdict(list)  # calendar -> [(ticket, sla)]
         for ticket in self:
             lines = ticket.sudo().sla_status_ids
             to_unlink |= lines.filtered(lambda line: line.status == 'ongoing' and line.sla_id not in matching[ticket])
             if ticket.is_closed:
                 continue
             for sla in matching[ticket] - lines.sla_id:
-                to_apply[ticket._sla_get_calendar(), ticket.create_date].append((ticket, sla))
+                to_apply[ticket._sla_get_calendar()].append((ticket, sla))
         vals_list = []
         # the deadlines of tickets created together share the calendar's work intervals
-        for (calendar, start), pairs in to_apply.items():
+        for calendar, pairs in to_apply.items():
             deadlines = self._sla_plan_hours_batch(
-                calendar, start, [sla.time + ticket.sla_paused_hours for ticket, sla in pairs])
+                calendar, [(ticket.create_date, sla.time + ticket.sla_paused_hours) for ticket, sla in pairs])
             vals_list += [ticket._sla_prepare_line_values(sla, deadline)
                           for (ticket, sla), deadline in zip(pairs, deadlines)]
         to_unlink.unlink()
@@ -1147,14 +1156,10 @@ class CskhTicket(models.Model):
             new_lines.ticket_id._sla_update_reached()
             new_lines._schedule_escalation()
 
-    def _sla_prepare_line_values(self, sla, deadline=None):
-        """Values of the line applying ``sla``: the deadline counts the policy's working
-        hours from the ticket's creation, plus the time already spent paused (computed
-        here unless given)."""
+    def _sla_prepare_line_values(self, sla, deadline):
+        """Values of the line applying ``sla``, due at ``deadline``: the policy's working
+        hours from the ticket's creation, plus the time already spent paused."""
         self.ensure_one()
-        if deadline is None:
-            deadline = self._sla_plan_hours(
-                self._sla_get_calendar(), sla.time + self.sla_paused_hours, self.create_date)
         return {
             'ticket_id': self.id,
             'sla_id': sla.id,
@@ -1171,10 +1176,9 @@ class CskhTicket(models.Model):
             to_pause.write({'sla_pause_date': now})
         resuming = self.filtered(lambda t: not t.stage_id.sla_pause and t.sla_pause_date)
         paused_hours = resuming._sla_work_hours_since_pause(now)
+        resuming._sla_extend_deadlines(paused_hours)
         for ticket in resuming:
-            hours = paused_hours[ticket]
-            ticket._sla_extend_deadlines(hours)
-            ticket.write({'sla_pause_date': False, 'sla_paused_hours': ticket.sla_paused_hours + hours})
+            ticket.write({'sla_pause_date': False, 'sla_paused_hours': ticket.sla_paused_hours + paused_hours[ticket]})
 
     def _sla_work_hours_since_pause(self, end):
         """Working hours between each ticket's pause date and ``end``, as a dict ticket ->
@@ -1195,17 +1199,20 @@ class CskhTicket(models.Model):
                     for start, stop, _meta in intervals if stop > since and start < end_utc)
         return result
 
-    def _sla_extend_deadlines(self, hours):
-        self.ensure_one()
-        if not hours:
-            return
-        calendar = self._sla_get_calendar()
-        for line in self.sudo().sla_status_ids.filtered(lambda line: line.status == 'ongoing'):
-            line.write({
-                'deadline': self._sla_plan_hours(calendar, hours, line.deadline),
-                'paused_hours': line.paused_hours + hours,
-            })
-        self.sudo().sla_status_ids._schedule_escalation()
+    def _sla_extend_deadlines(self, paused_hours):
+        """Move the ongoing deadlines of each ticket by its ``paused_hours`` (dict ticket
+        -> working hours), planned in one walk per calendar for all the tickets."""
+        lines_by_calendar = defaultdict(list)  # calendar -> [(line, hours)]
+        for ticket in self.filtered(lambda t: paused_hours.get(t)):
+            for line in ticket.sudo().sla_status_ids.filtered(lambda line: line.status == 'ongoing'):
+                lines_by_calendar[ticket._sla_get_calendar()].append((line, paused_hours[ticket]))
+        moved = self.env['cskh.ticket.sla'].sudo()
+        for calendar, pairs in lines_by_calendar.items():
+            deadlines = self._sla_plan_hours_batch(calendar, [(line.deadline, hours) for line, hours in pairs])
+            for (line, hours), deadline in zip(pairs, deadlines):
+                line.write({'deadline': deadline, 'paused_hours': line.paused_hours + hours})
+                moved |= line
+        moved._schedule_escalation()
 
     def _sla_update_reached(self):
         """Mark the targets met by the ticket's current state: first response sent,

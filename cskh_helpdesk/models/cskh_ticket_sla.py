@@ -99,9 +99,7 @@ class CskhTicketSla(models.Model):
         deadlines = [line.deadline for line in self if line.status == 'ongoing' and line.deadline]
         cron = deadlines and self._get_escalation_cron()
         if cron and cron.active:
-            wake_up = min(deadlines) + timedelta(minutes=1)
-            if wake_up < cron.nextcall:
-                cron._trigger(at=wake_up)
+            self._wake_escalation_cron(cron, min(deadlines), cron.nextcall)
 
     @api.model
     def _get_escalation_cron(self):
@@ -120,9 +118,17 @@ class CskhTicketSla(models.Model):
         now = fields.Datetime.now()
         next_line = self.search_fetch(
             [('status', '=', 'ongoing'), ('deadline', '>=', now)], ['deadline'], order='deadline', limit=1)
-        interval = _intervalTypes[cron.interval_type](cron.interval_number)
-        if next_line and next_line.deadline + timedelta(minutes=1) < now + interval:
-            cron._trigger(at=next_line.deadline + timedelta(minutes=1))
+        if next_line:
+            interval = _intervalTypes[cron.interval_type](cron.interval_number)
+            self._wake_escalation_cron(cron, next_line.deadline, now + interval)
+
+    @api.model
+    def _wake_escalation_cron(self, cron, deadline, next_run):
+        """Trigger ``cron`` a minute after ``deadline``, unless its run at ``next_run``
+        comes first."""
+        wake_up = deadline + timedelta(minutes=1)
+        if wake_up < next_run:
+            cron._trigger(at=wake_up)
 
     @api.model
     def _get_overdue_domain(self):
@@ -159,8 +165,7 @@ class CskhTicketSla(models.Model):
     def _escalate_overdue_batch(self, domain, batch_size):
         """Fail and escalate up to ``batch_size`` overdue lines that no other transaction
         holds; returns how many."""
-        # re-checked once locked: another worker may have changed a line meanwhile
-        lines = lock_next_batch(self, domain, 'deadline, id', batch_size).filtered_domain(domain)
+        lines = lock_next_batch(self, domain, 'deadline, id', batch_size)
         if lines:
             lines._fail()
             _logger.info("SLA escalation: %s overdue SLA lines failed", len(lines))
