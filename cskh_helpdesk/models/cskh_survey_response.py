@@ -237,14 +237,14 @@ class CskhSurveyResponse(models.Model):
 
     @api.model
     def _get_metrics(self, domain, groupby):
-        """Satisfaction KPIs of the surveys matching ``domain``, per value of the
-        many2one ``groupby``, computed in one grouped query.
+        """Satisfaction KPIs of the surveys matching ``domain`` that the user may read,
+        per value of the many2one ``groupby``, computed in one grouped query.
 
         :return: {record: {'csat_avg', 'csat_pct', 'nps', 'ces_avg', 'response_rate',
                   'sent_count', 'answered_count'}}
         """
         domain = Domain(domain) & Domain('state', 'in', ('sent', 'answered'))
-        groups = self.sudo()._read_group(
+        groups = self._read_group(
             domain, [groupby, 'state', 'csat', 'nps_category', 'ces'], ['__count'])
         acc = defaultdict(lambda: defaultdict(int))
         for record, state, csat, nps_category, ces, count in groups:

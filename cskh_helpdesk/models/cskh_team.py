@@ -103,6 +103,13 @@ class CskhTeam(models.Model):
         "Web Form Link", compute='_compute_website_form_url',
         help="Public page where customers submit tickets to this team.")
 
+    # satisfaction of the tickets' ratings (rating.parent.mixin): computed with the reader's
+    # rights, not as superuser, so that an agent does not see the scores of tickets he cannot read
+    rating_percentage_satisfaction = fields.Integer(compute_sudo=False, depends_context=('uid',))
+    rating_count = fields.Integer(compute_sudo=False, depends_context=('uid',))
+    rating_avg = fields.Float(compute_sudo=False, depends_context=('uid',))
+    rating_avg_percentage = fields.Float(compute_sudo=False, depends_context=('uid',))
+
     open_ticket_count = fields.Integer("Open Tickets", compute='_compute_ticket_counts')
     unassigned_ticket_count = fields.Integer("Unassigned Tickets", compute='_compute_ticket_counts')
     urgent_ticket_count = fields.Integer("Urgent Tickets", compute='_compute_ticket_counts')
@@ -331,9 +338,11 @@ class CskhTeam(models.Model):
         'check (survey_delay_hours >= 0 and survey_expiry_days >= 0 and followup_days >= 0)',
         "Survey delays and follow-up days cannot be negative.")
 
+    @api.depends_context('uid')
     def _compute_survey_metrics(self):
         """Dashboard KPIs over the surveys sent in the last ``_survey_metrics_days``
-        days, in one grouped query whatever the number of teams."""
+        days, in one grouped query whatever the number of teams, counting the surveys
+        the user may read."""
         since = fields.Datetime.now() - timedelta(days=self._survey_metrics_days)
         Response = self.env['cskh.survey.response']
         metrics = Response._get_metrics(
