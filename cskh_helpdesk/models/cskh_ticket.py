@@ -37,6 +37,26 @@ MAX_ESCALATION_LEVEL = 3
 # ticket fields the SLA policies' conditions look at (customer_tier follows partner_id)
 SLA_CONDITION_FIELDS = {'team_id', 'priority', 'type_id', 'tag_ids', 'customer_tier', 'partner_id'}
 
+# What a portal user may read of a ticket through the ORM or RPC (the portal pages render
+# tickets in sudo): the request, its customer, the dates, the conversation, the portal
+# link. Internal fields (tier, handling script, tags, lead, SLA, escalation, KPIs, survey
+# scores) raise AccessError, and so does any field added later that is not listed here.
+TICKET_PORTAL_READABLE_FIELDS = frozenset({
+    'id', 'display_name', 'active', 'company_id',
+    # the request
+    'number', 'name', 'description', 'priority', 'type_id', 'channel', 'team_id', 'user_id',
+    'stage_id', 'is_closed',
+    # the customer
+    'partner_id', 'commercial_partner_id', 'partner_name', 'partner_email', 'partner_phone',
+    'email_normalized', 'email_cc',
+    # dates
+    'create_date', 'write_date', 'date_last_stage_update', 'date_closed',
+    # conversation (mail.message filters out internal notes for portal users) and portal link
+    'message_ids', 'website_message_ids', 'message_is_follower', 'has_message',
+    'message_needaction', 'message_needaction_counter',
+    'access_url', 'access_token', 'access_warning',
+})
+
 
 class CskhTicket(models.Model):
     _name = 'cskh.ticket'
@@ -398,6 +418,22 @@ class CskhTicket(models.Model):
             'prefix': 'CSKH/%(year)s/',
             'padding': 5,
         }
+
+    # ------------------------------------------------------------
+    # FIELD ACCESS
+    # ------------------------------------------------------------
+
+    @api.model
+    def _has_field_access(self, field, operation):
+        """Portal users read the fields of ``TICKET_PORTAL_READABLE_FIELDS`` only and write none."""
+        if not super()._has_field_access(field, operation):
+            return False
+        if self.env.su:
+            return True
+        # group checks are cached: no query on the many field accesses of a request
+        if not self.env.user._is_internal():
+            return operation == 'read' and field.name in TICKET_PORTAL_READABLE_FIELDS
+        return True
 
     # ------------------------------------------------------------
     # ACTIONS

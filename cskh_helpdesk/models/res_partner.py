@@ -6,8 +6,9 @@ from .cskh_ticket import CUSTOMER_TIERS
 class ResPartner(models.Model):
     _inherit = 'res.partner'
 
+    # internal segmentation: customers never read it, not even their own (portal RPC)
     cskh_customer_tier = fields.Selection(
-        CUSTOMER_TIERS, string="Customer Tier", tracking=True,
+        CUSTOMER_TIERS, string="Customer Tier", tracking=True, groups='base.group_user',
         help="Customer value segment used to classify tickets and choose SLA policies.")
     cskh_ticket_ids = fields.One2many(
         'cskh.ticket', 'partner_id', string="Helpdesk Tickets", export_string_translation=False)

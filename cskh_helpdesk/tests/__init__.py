@@ -17,3 +17,4 @@ from . import test_performance_load
 from . import test_performance_scale
 from . import test_templates
 from . import test_access_rating
+from . import test_access_fields

@@ -1,0 +1,102 @@
+from odoo.exceptions import AccessError
+from odoo.tests import HttpCase, JsonRpcException, tagged, users
+from odoo.tools import mute_logger
+
+from odoo.addons.mail.tests.common import mail_new_test_user
+
+from .common import CskhCommon
+
+# internal fields a customer must never read (one per kind: classification, handling
+# script, sales link, escalation, SLA internals, agent KPIs, web form data, survey)
+PORTAL_HIDDEN_FIELDS = [
+    'customer_tier', 'type_script', 'lead_id', 'escalation_level', 'sla_deadline', 'sla_status_ids',
+    'sla_paused_hours', 'date_first_response', 'agent_reply_count', 'frt_hours', 'fcr', 'tag_ids',
+    'kanban_state', 'web_form_ip', 'survey_csat', 'activity_ids', 'rating_ids',
+]
+
+
+@tagged('post_install', '-at_install', 'cskh')
+class TestPortalFieldAccess(CskhCommon, HttpCase):
+    """Portal users read a ticket's customer-facing fields only, through the ORM and
+    over RPC, and never the customer tier of a contact."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.user_portal = mail_new_test_user(
+            cls.env, login='cskh_portal_fields', name='Trần Thị Bình', email='binh.tran@hoasen.example.vn',
+            groups='base.group_portal')
+        cls.user_portal.partner_id.cskh_customer_tier = 'vip'
+        cls.ticket = cls._create_ticket(name='Máy in không hoạt động', partner_id=cls.user_portal.partner_id.id)
+        cls.ticket.message_post(body='Vui lòng khởi động lại máy in.', author_id=cls.user_agent.partner_id.id,
+                                message_type='comment', subtype_xmlid='mail.mt_comment')
+
+    def _call_kw(self, model, method, args, kwargs=None):
+        return self.make_jsonrpc_request(f'/web/dataset/call_kw/{model}/{method}', {
+            'model': model, 'method': method, 'args': args, 'kwargs': kwargs or {},
+        })
+
+    @users('cskh_portal_fields')
+    def test_orm_read(self):
+        ticket = self.env['cskh.ticket'].browse(self.ticket.id)
+        values = ticket.read(['number', 'name', 'description', 'stage_id', 'priority', 'partner_id',
+                              'create_date', 'date_closed', 'is_closed', 'access_url', 'display_name'])[0]
+        self.assertEqual(values['name'], 'Máy in không hoạt động')
+        self.assertEqual(values['number'], self.ticket.number)
+        self.assertEqual(values['stage_id'][0], self.stage_new.id)
+        for fname in PORTAL_HIDDEN_FIELDS:
+            with self.subTest(field=fname), self.assertRaises(AccessError):
+                ticket.read([fname])
+        with self.assertRaises(AccessError):
+            ticket.search([('customer_tier', '=', 'vip')])
+        # a read of all fields returns the customer-facing ones only
+        self.assertFalse(set(ticket.read()[0]) & set(PORTAL_HIDDEN_FIELDS))
+        self.assertFalse(set(ticket.fields_get()) & set(PORTAL_HIDDEN_FIELDS))
+
+    @users('cskh_portal_fields')
+    def test_orm_partner_tier(self):
+        partner = self.env['res.partner'].browse(self.user_portal.partner_id.id)
+        self.assertEqual(partner.read(['name'])[0]['name'], 'Trần Thị Bình')
+        with self.assertRaises(AccessError):
+            partner.read(['cskh_customer_tier'])
+        with self.assertRaises(AccessError):
+            partner.search([('cskh_customer_tier', '=', 'vip')])
+
+    @mute_logger('odoo.http')
+    def test_rpc_read(self):
+        self.authenticate('cskh_portal_fields', 'cskh_portal_fields')
+        result = self._call_kw('cskh.ticket', 'read', [[self.ticket.id], ['number', 'name']])
+        self.assertEqual(result[0]['name'], 'Máy in không hoạt động')
+        for fname in ('customer_tier', 'escalation_level', 'date_first_response', 'lead_id'):
+            with self.subTest(field=fname), self.assertRaisesRegex(JsonRpcException, 'AccessError'):
+                self._call_kw('cskh.ticket', 'read', [[self.ticket.id], [fname]])
+        records = self._call_kw('cskh.ticket', 'search_read', [[('id', '=', self.ticket.id)]])
+        self.assertEqual(len(records), 1)
+        self.assertFalse(set(records[0]) & set(PORTAL_HIDDEN_FIELDS))
+        with self.assertRaisesRegex(JsonRpcException, 'AccessError'):
+            self._call_kw('cskh.ticket', 'web_read', [[self.ticket.id]], {'specification': {'customer_tier': {}}})
+        partner_id = self.user_portal.partner_id.id
+        self.assertEqual(self._call_kw('res.partner', 'read', [[partner_id], ['name']])[0]['name'], 'Trần Thị Bình')
+        with self.assertRaisesRegex(JsonRpcException, 'AccessError'):
+            self._call_kw('res.partner', 'read', [[partner_id], ['cskh_customer_tier']])
+
+    def test_portal_chatter_still_works(self):
+        """The portal chatter loads the conversation and posts as the customer."""
+        self.authenticate('cskh_portal_fields', 'cskh_portal_fields')
+        thread = {'thread_model': 'cskh.ticket', 'thread_id': self.ticket.id}
+        store = self.make_jsonrpc_request('/portal/chatter_init', thread)
+        self.assertTrue(any(t.get('hasReadAccess') for t in store.get('mail.thread', [])))
+        messages = self.make_jsonrpc_request('/mail/chatter_fetch', thread)
+        bodies = [str(m['body']) for m in messages['data']['mail.message']]
+        self.assertTrue(any('khởi động lại' in body for body in bodies))
+        with self.mock_mail_gateway():
+            self.make_jsonrpc_request('/mail/message/post', {**thread, 'post_data': {
+                'body': 'Vẫn lỗi', 'message_type': 'comment', 'subtype_xmlid': 'mail.mt_comment'}})
+        self.assertIn('Vẫn lỗi', str(self.ticket.message_ids[0].body))
+        self.assertEqual(self.ticket.message_ids[0].author_id, self.user_portal.partner_id)
+
+    @users('cskh_agent')
+    def test_agent_reads_internal_fields(self):
+        ticket = self.env['cskh.ticket'].browse(self.ticket.id)
+        self.assertEqual(ticket.read(['customer_tier', 'escalation_level'])[0]['customer_tier'], 'vip')
+        self.assertEqual(self.env['res.partner'].browse(self.user_portal.partner_id.id).cskh_customer_tier, 'vip')
