@@ -34,6 +34,7 @@ CUSTOMER_TIERS = [
 ]
 
 MAX_ESCALATION_LEVEL = 3
+
 # ticket fields the SLA policies' conditions look at (customer_tier follows partner_id)
 SLA_CONDITION_FIELDS = {'team_id', 'priority', 'type_id', 'tag_ids', 'customer_tier', 'partner_id'}
 
@@ -55,6 +56,16 @@ TICKET_PORTAL_READABLE_FIELDS = frozenset({
     'message_ids', 'website_message_ids', 'message_is_follower', 'has_message',
     'message_needaction', 'message_needaction_counter',
     'access_url', 'access_token', 'access_warning',
+})
+
+# Measures the helpdesk records itself when their event happens (answers, stage changes,
+# SLA outcomes, surveys): the system (sudo) and helpdesk managers write them, agents cannot
+# forge them through RPC. Code changing them on an agent's action writes them in sudo.
+TICKET_SYSTEM_FIELDS = frozenset({
+    'date_first_response', 'date_closed', 'agent_reply_count', 'reopen_count', 'closure_count',
+    'escalation_level', 'sla_pause_date', 'sla_paused_hours', 'sla_deadline', 'sla_failed',
+    'sla_success', 'frt_hours', 'frt_calendar_hours', 'resolution_hours', 'resolution_calendar_hours',
+    'fcr', 'survey_csat', 'survey_nps', 'survey_ces', 'survey_comment', 'survey_state',
 })
 
 
@@ -317,6 +328,8 @@ class CskhTicket(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        self._check_system_fields_write({fname for vals in vals_list for fname in vals} | {
+            key[8:] for key in self.env.context if key.startswith('default_')})
         self._match_partners_by_email(vals_list)
         self._check_lead_access(vals_list)
         self._prepare_assignees(vals_list)
@@ -330,6 +343,7 @@ class CskhTicket(models.Model):
         return tickets
 
     def write(self, vals):
+        self._check_system_fields_write(vals)
         self._check_lead_access([vals])
         closure_before = self._get_closure_before_write(vals)
         res = super().write(vals)
@@ -425,7 +439,8 @@ class CskhTicket(models.Model):
 
     @api.model
     def _has_field_access(self, field, operation):
-        """Portal users read the fields of ``TICKET_PORTAL_READABLE_FIELDS`` only and write none."""
+        """Portal users read the fields of ``TICKET_PORTAL_READABLE_FIELDS`` only and write
+        none; only managers (and the system) write ``TICKET_SYSTEM_FIELDS``."""
         if not super()._has_field_access(field, operation):
             return False
         if self.env.su:
@@ -433,7 +448,22 @@ class CskhTicket(models.Model):
         # group checks are cached: no query on the many field accesses of a request
         if not self.env.user._is_internal():
             return operation == 'read' and field.name in TICKET_PORTAL_READABLE_FIELDS
+        if operation == 'write' and field.name in TICKET_SYSTEM_FIELDS:
+            return self.env.user.has_group('cskh_helpdesk.cskh_helpdesk_group_manager')
         return True
+
+    @api.model
+    def _check_system_fields_write(self, field_names):
+        """Refuse a write of measures the helpdesk records itself, naming all of them
+        (the ORM's own check would name the first technical name only)."""
+        forbidden = [
+            self._fields[fname] for fname in field_names
+            if fname in TICKET_SYSTEM_FIELDS and not self._has_field_access(self._fields[fname], 'write')
+        ]
+        if forbidden:
+            raise AccessError(self.env._(
+                "The helpdesk records these values itself; only a helpdesk manager can correct them: %(fields)s.",
+                fields=", ".join(field._description_string(self.env) for field in forbidden)))
 
     # ------------------------------------------------------------
     # ACTIONS
@@ -447,7 +477,9 @@ class CskhTicket(models.Model):
         return self.partner_id.action_view_cskh_tickets()
 
     def action_escalate(self):
-        """Escalate by hand: same effects as a missed SLA target."""
+        """Escalate by hand: same effects as a missed SLA target. The user must be allowed
+        to change the tickets; the escalation level is then written by the system."""
+        self.check_access('write')
         tickets = self.filtered(lambda ticket: ticket.escalation_level < MAX_ESCALATION_LEVEL)
         if not tickets:
             raise UserError(self.env._("This ticket is already at the highest escalation level."))
@@ -1007,7 +1039,7 @@ class CskhTicket(models.Model):
             closing._survey_on_closure()
 
     def _survey_on_closure(self):
-        for ticket in self:
+        for ticket in self.sudo():
             ticket.closure_count += 1
         self._survey_schedule()
         self._survey_schedule_followup()
@@ -1209,12 +1241,12 @@ class CskhTicket(models.Model):
         now = fields.Datetime.now()
         to_pause = self.filtered(lambda t: t.stage_id.sla_pause and not t.sla_pause_date)
         if to_pause:
-            to_pause.write({'sla_pause_date': now})
+            to_pause.sudo().write({'sla_pause_date': now})
         resuming = self.filtered(lambda t: not t.stage_id.sla_pause and t.sla_pause_date)
         paused_hours = resuming._sla_work_hours_since_pause(now)
         resuming._sla_extend_deadlines(paused_hours)
         for ticket in resuming:
-            ticket.write({'sla_pause_date': False, 'sla_paused_hours': ticket.sla_paused_hours + paused_hours[ticket]})
+            ticket.sudo().write({'sla_pause_date': False, 'sla_paused_hours': ticket.sla_paused_hours + paused_hours[ticket]})
 
     def _sla_work_hours_since_pause(self, end):
         """Working hours between each ticket's pause date and ``end``, as a dict ticket ->
@@ -1280,7 +1312,7 @@ class CskhTicket(models.Model):
         failed_by_ticket = failed_lines.sudo().grouped('ticket_id')
         raised = self._sla_raise_priority(failed_by_ticket)
         for level, tickets in self.grouped(lambda t: min(t.escalation_level + 1, MAX_ESCALATION_LEVEL)).items():
-            tickets.write({'escalation_level': level})
+            tickets.sudo().write({'escalation_level': level})
         self._sla_schedule_escalation_activities(quiet=bool(failed_lines))
         bodies = {
             ticket.id: ticket._sla_escalation_note(failed_by_ticket.get(ticket), ticket in raised)

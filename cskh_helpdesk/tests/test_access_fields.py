@@ -1,5 +1,7 @@
+from datetime import datetime
+
 from odoo.exceptions import AccessError
-from odoo.tests import HttpCase, JsonRpcException, tagged, users
+from odoo.tests import Form, HttpCase, JsonRpcException, tagged, users
 from odoo.tools import mute_logger
 
 from odoo.addons.mail.tests.common import mail_new_test_user
@@ -95,8 +97,95 @@ class TestPortalFieldAccess(CskhCommon, HttpCase):
         self.assertIn('Vẫn lỗi', str(self.ticket.message_ids[0].body))
         self.assertEqual(self.ticket.message_ids[0].author_id, self.user_portal.partner_id)
 
+    @users('cskh_portal_fields')
+    @mute_logger('odoo.addons.base.models.ir_model')
+    def test_portal_cannot_escalate(self):
+        """Escalating writes the level as the system: the action first checks that the
+        user may change the ticket."""
+        with self.assertRaises(AccessError):
+            self.env['cskh.ticket'].browse(self.ticket.id).action_escalate()
+        self.assertEqual(self.ticket.escalation_level, 0)
+
     @users('cskh_agent')
     def test_agent_reads_internal_fields(self):
         ticket = self.env['cskh.ticket'].browse(self.ticket.id)
         self.assertEqual(ticket.read(['customer_tier', 'escalation_level'])[0]['customer_tier'], 'vip')
         self.assertEqual(self.env['res.partner'].browse(self.user_portal.partner_id.id).cskh_customer_tier, 'vip')
+
+
+@tagged('post_install', '-at_install', 'cskh')
+class TestKpiFieldAccess(CskhCommon):
+    """The measures the helpdesk records itself (first response, counters, SLA pause,
+    escalation, survey scores) cannot be set by an agent; his actions still update them."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.ticket = cls._create_ticket(partner_id=cls.customer.id)
+
+    @users('cskh_agent')
+    @mute_logger('odoo.models')
+    def test_agent_cannot_write_kpis(self):
+        ticket = self.env['cskh.ticket'].browse(self.ticket.id)
+        now = datetime.now()
+        forged = {
+            'date_first_response': now, 'date_closed': now, 'agent_reply_count': 1, 'reopen_count': 0,
+            'closure_count': 0, 'escalation_level': 0, 'sla_pause_date': now, 'sla_paused_hours': 99,
+            'sla_deadline': now, 'sla_failed': False, 'sla_success': True, 'frt_hours': 0.1,
+            'frt_calendar_hours': 0.1, 'resolution_hours': 1, 'resolution_calendar_hours': 1, 'fcr': True,
+            'survey_csat': 5, 'survey_nps': 10, 'survey_ces': 7, 'survey_comment': 'Tuyệt vời',
+            'survey_state': 'answered',
+        }
+        for fname, value in forged.items():
+            with self.subTest(field=fname), self.assertRaises(AccessError):
+                ticket.write({fname: value})
+        with self.assertRaisesRegex(AccessError, 'First Response on.*Reopened'):
+            ticket.write({'name': 'Changed', 'date_first_response': now, 'reopen_count': 3})
+        with self.assertRaisesRegex(AccessError, 'Escalation Level'):
+            self.env['cskh.ticket'].create({'name': 'Forged', 'team_id': self.team.id, 'escalation_level': 3})
+        with self.assertRaises(AccessError):
+            self.env['cskh.ticket'].with_context(default_agent_reply_count=1).create(
+                {'name': 'Forged', 'team_id': self.team.id})
+        self.assertRecordValues(self.ticket, [{
+            'name': 'Không đăng nhập được', 'date_first_response': False, 'reopen_count': 0,
+            'escalation_level': 0, 'sla_paused_hours': 0}])
+        # the form shows them read-only
+        fields = ticket.fields_get(['date_first_response', 'escalation_level', 'closure_count', 'name'], ['readonly'])
+        self.assertTrue(fields['date_first_response']['readonly'])
+        self.assertTrue(fields['closure_count']['readonly'])
+        self.assertFalse(fields['name']['readonly'])
+
+    @users('cskh_manager')
+    def test_manager_corrects_kpis(self):
+        ticket = self.env['cskh.ticket'].browse(self.ticket.id)
+        ticket.write({'date_first_response': datetime(2026, 1, 5, 3, 0), 'reopen_count': 1, 'escalation_level': 2})
+        self.assertRecordValues(ticket, [{'reopen_count': 1, 'escalation_level': 2}])
+
+    @users('cskh_agent')
+    def test_agent_actions_update_kpis(self):
+        """Moving a ticket through its stages (Form), answering and escalating it by
+        hand keep recording the measures the agent cannot write himself."""
+        ticket = self.env['cskh.ticket'].browse(self.ticket.id)
+        with Form(ticket) as form:
+            form.stage_id = self.stage_waiting
+        self.assertTrue(ticket.sla_pause_date)
+        with Form(ticket) as form:
+            form.stage_id = self.stage_progress
+        self.assertFalse(ticket.sla_pause_date)
+        ticket.message_post(body='Anh thử đăng nhập lại nhé', message_type='comment',
+                            subtype_xmlid='mail.mt_comment')
+        self.assertTrue(ticket.date_first_response)
+        self.assertEqual(ticket.agent_reply_count, 1)
+        with Form(ticket) as form:
+            form.stage_id = self.stage_solved
+        self.assertEqual(ticket.closure_count, 1)
+        self.assertTrue(ticket.date_closed)
+        self.assertTrue(ticket.fcr)
+        with Form(ticket) as form:
+            form.stage_id = self.stage_progress
+        self.assertEqual(ticket.reopen_count, 1)
+        self.assertFalse(ticket.fcr)
+        ticket.action_escalate()
+        self.assertEqual(ticket.escalation_level, 1)
+        ticket.write({'stage_id': self.stage_solved.id})
+        self.assertEqual(ticket.closure_count, 2)
