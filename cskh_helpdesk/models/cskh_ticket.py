@@ -15,7 +15,7 @@ from odoo.tools import LazyTranslate
 from odoo.tools.date_utils import localized
 from odoo.tools.mail import email_split_and_format, generate_tracking_message_id
 
-from .utils import lock_next_batch
+from .utils import lock_next_batch, run_batch
 
 _lt = LazyTranslate(__name__)
 
@@ -1028,18 +1028,37 @@ class CskhTicket(models.Model):
     @api.model
     def _cron_send_survey(self, batch_size=100):
         """Send the surveys whose delay is over, in batches committed through the cron
-        progress API. Rows are locked with SKIP LOCKED so several workers share the work
-        and never send the same survey twice; a crash loses only the batch in progress,
-        whose surveys are still scheduled for the next run."""
+        progress API. Each batch locks its surveys and their tickets in one statement
+        (the sending updates the ticket's survey state), skipping those another
+        transaction holds: several workers share the work and never send the same
+        survey twice, and an agent writing a ticket (which locks the ticket, then its
+        surveys) cannot deadlock with the cron; that ticket's survey goes a minute
+        later. A batch that hits a concurrency error anyway is retried alone
+        (``run_batch``); a crash loses only the batch in progress, whose surveys are
+        still scheduled for the next run."""
         Response = self.env['cskh.survey.response'].sudo()
         domain = [('state', '=', 'scheduled'), ('date_scheduled', '<=', fields.Datetime.now())]
-        self.env['ir.cron']._commit_progress(remaining=Response.search_count(domain))
-        while True:
-            responses = lock_next_batch(Response, domain, 'date_scheduled, id', batch_size)
-            if not responses:
-                break
+        remaining = Response.search_count(domain)
+        self.env['ir.cron']._commit_progress(remaining=remaining)
+
+        def send_batch():
+            responses = lock_next_batch(Response, domain, 'date_scheduled, id', batch_size, lock_also=['ticket_id'])
             responses._send_survey()
-            if not self.env['ir.cron']._commit_progress(len(responses)):
+            return len(responses)
+
+        while True:
+            done = run_batch(self.env, send_batch)
+            remaining -= done
+            if not done:
+                if remaining > 0:
+                    # held by other transactions: another worker commits them, or an
+                    # agent is writing their tickets
+                    self.env.ref('cskh_helpdesk.cskh_ticket_cron_send_survey')._trigger(
+                        at=fields.Datetime.now() + timedelta(minutes=1))
+                # not "partially done": the scheduler would run the cron again at once
+                self.env['ir.cron']._commit_progress(remaining=0)
+                break
+            if not self.env['ir.cron']._commit_progress(done):
                 break
 
     def action_view_survey_responses(self):
