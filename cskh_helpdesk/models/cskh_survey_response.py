@@ -198,9 +198,11 @@ class CskhSurveyResponse(models.Model):
         return self.env['ir.qweb']._render('cskh_helpdesk.survey_response_message', {'response': self})
 
     def _post_answer_message(self):
+        """The answer in the ticket's chatter, in the team's language (the customer
+        answers in theirs)."""
         self.ensure_one()
         ticket = self.ticket_id.sudo()
-        body = self._get_answer_body()
+        body = self.with_context(lang=ticket._get_chatter_lang())._get_answer_body()
         message = self.rating_id.message_id
         if message:
             ticket._message_update_content(message, body=body, strict=False)
@@ -221,11 +223,13 @@ class CskhSurveyResponse(models.Model):
         team = self.team_id
         user = team.leader_id or ticket.user_id
         if user:
-            ticket.activity_schedule(
+            # in the language of the user, whose customer answered in theirs
+            ticket_lang = ticket._with_user_lang(user)
+            ticket_lang.activity_schedule(
                 'mail.mail_activity_data_todo',
                 user_id=user.id,
-                summary=self.env._("Low satisfaction score"),
-                note=self._get_answer_body(),
+                summary=ticket_lang.env._("Low satisfaction score"),
+                note=self.with_context(lang=ticket_lang.env.lang)._get_answer_body(),
             )
         if team.survey_reopen_on_low_score and ticket.is_closed:
             ticket.stage_id = team._get_first_stage()

@@ -15,7 +15,7 @@ from odoo.tools import LazyTranslate
 from odoo.tools.date_utils import localized
 from odoo.tools.mail import email_split_and_format, generate_tracking_message_id
 
-from .utils import lock_next_batch
+from .utils import lock_next_batch, run_batch
 
 _lt = LazyTranslate(__name__)
 
@@ -701,7 +701,7 @@ class CskhTicket(models.Model):
             team = ticket.team_id
             if ticket.is_closed and team.reopen_on_reply:
                 ticket.stage_id = team._get_first_stage()
-                ticket._message_log(body=self.env._("Reopened: the customer replied to this closed ticket."))
+                ticket._message_log(body=ticket._with_chatter_lang().env._("Reopened: the customer replied to this closed ticket."))
             elif ticket.stage_id.sla_pause and team.resume_on_reply:
                 ticket.stage_id = team._get_resume_stage(ticket.stage_id)
 
@@ -779,8 +779,9 @@ class CskhTicket(models.Model):
             values['stage_id'] = rule.stage_id.id
         if values:
             self.write(values)
-        self._message_log(body=self.env._(
-            "Auto-reply rule %(rule)s applied.", rule=rule.name))
+        ticket = self._with_chatter_lang()
+        self._message_log(body=ticket.env._(
+            "Auto-reply rule %(rule)s applied.", rule=rule.with_context(lang=ticket.env.lang).name))
 
     def _send_auto_email(self, template):
         """Post ``template`` to the customer as an automatic answer, when allowed."""
@@ -954,7 +955,8 @@ class CskhTicket(models.Model):
             author = partner or self.env.user.partner_id
             ticket.stage_id = ticket._get_portal_close_stage()
             ticket.message_post(
-                body=self.env._("%(name)s closed the ticket from the customer portal.", name=author.name),
+                body=ticket._with_chatter_lang().env._(
+                    "%(name)s closed the ticket from the customer portal.", name=author.name),
                 author_id=author.id,
                 message_type='comment',
                 subtype_xmlid='mail.mt_note',
@@ -1074,14 +1076,15 @@ class CskhTicket(models.Model):
         """Post-resolution care: an activity for the assignee N days after closing."""
         for ticket in self.filtered(lambda t: t.team_id.use_followup):
             team = ticket.team_id
-            user = ticket.user_id or team.leader_id
+            user = ticket.user_id or team.leader_id or self.env.user
             activity_type = team.followup_activity_type_id \
                 or self.env.ref('mail.mail_activity_data_call', raise_if_not_found=False)
+            ticket = ticket._with_user_lang(user)
             ticket.activity_schedule(
                 activity_type_id=activity_type.id,
                 date_deadline=fields.Date.to_date(ticket.date_closed) + timedelta(days=team.followup_days),
-                user_id=user.id or self.env.uid,
-                summary=self.env._("Follow up with the customer after resolution"),
+                user_id=user.id,
+                summary=ticket.env._("Follow up with the customer after resolution"),
             )
 
     def _survey_get_response_to_send(self):
@@ -1096,18 +1099,37 @@ class CskhTicket(models.Model):
     @api.model
     def _cron_send_survey(self, batch_size=100):
         """Send the surveys whose delay is over, in batches committed through the cron
-        progress API. Rows are locked with SKIP LOCKED so several workers share the work
-        and never send the same survey twice; a crash loses only the batch in progress,
-        whose surveys are still scheduled for the next run."""
+        progress API. Each batch locks its surveys and their tickets in one statement
+        (the sending updates the ticket's survey state), skipping those another
+        transaction holds: several workers share the work and never send the same
+        survey twice, and an agent writing a ticket (which locks the ticket, then its
+        surveys) cannot deadlock with the cron; that ticket's survey goes a minute
+        later. A batch that hits a concurrency error anyway is retried alone
+        (``run_batch``); a crash loses only the batch in progress, whose surveys are
+        still scheduled for the next run."""
         Response = self.env['cskh.survey.response'].sudo()
         domain = [('state', '=', 'scheduled'), ('date_scheduled', '<=', fields.Datetime.now())]
-        self.env['ir.cron']._commit_progress(remaining=Response.search_count(domain))
-        while True:
-            responses = lock_next_batch(Response, domain, 'date_scheduled, id', batch_size)
-            if not responses:
-                break
+        remaining = Response.search_count(domain)
+        self.env['ir.cron']._commit_progress(remaining=remaining)
+
+        def send_batch():
+            responses = lock_next_batch(Response, domain, 'date_scheduled, id', batch_size, lock_also=['ticket_id'])
             responses._send_survey()
-            if not self.env['ir.cron']._commit_progress(len(responses)):
+            return len(responses)
+
+        while True:
+            done = run_batch(self.env, send_batch)
+            remaining -= done
+            if not done:
+                if remaining > 0:
+                    # held by other transactions: another worker commits them, or an
+                    # agent is writing their tickets
+                    self.env.ref('cskh_helpdesk.cskh_ticket_cron_send_survey')._trigger(
+                        at=fields.Datetime.now() + timedelta(minutes=1))
+                # not "partially done": the scheduler would run the cron again at once
+                self.env['ir.cron']._commit_progress(remaining=0)
+                break
+            if not self.env['ir.cron']._commit_progress(done):
                 break
 
     def action_view_survey_responses(self):
@@ -1314,10 +1336,11 @@ class CskhTicket(models.Model):
         for level, tickets in self.grouped(lambda t: min(t.escalation_level + 1, MAX_ESCALATION_LEVEL)).items():
             tickets.sudo().write({'escalation_level': level})
         self._sla_schedule_escalation_activities(quiet=bool(failed_lines))
-        bodies = {
-            ticket.id: ticket._sla_escalation_note(failed_by_ticket.get(ticket), ticket in raised)
-            for ticket in self
-        }
+        bodies = {}
+        # the notes of a batch are rendered language by language, logged together
+        for lang, tickets in self.grouped(lambda t: t._get_chatter_lang()).items():
+            for ticket in tickets.with_context(lang=lang):
+                bodies[ticket.id] = ticket._sla_escalation_note(failed_by_ticket.get(ticket), ticket in raised)
         self._message_log_batch(bodies=bodies)
 
     def _sla_raise_priority(self, failed_by_ticket):
@@ -1338,17 +1361,21 @@ class CskhTicket(models.Model):
             ('activity_type_id', '=', activity_type.id)])
         todo = self.filtered(lambda t: t.team_id.leader_id and t.id not in existing.mapped('res_id'))
         for leader, tickets in todo.grouped(lambda t: t.team_id.leader_id).items():
-            # from the cron, leaders find the activities in their list, without one email each
-            tickets.with_context(mail_activity_quick_update=quiet).activity_schedule(
+            # in the leader's language; from the cron, leaders find the activities in
+            # their list, without one email each
+            tickets = tickets._with_user_lang(leader).with_context(mail_activity_quick_update=quiet)
+            tickets.activity_schedule(
                 'cskh_helpdesk.mail_act_ticket_escalation', user_id=leader.id,
-                summary=self.env._("Escalated ticket: check the SLA"))
+                summary=tickets.env._("Escalated ticket: check the SLA"))
 
     def _sla_escalation_note(self, failed_lines, priority_raised):
+        """Chatter note of an escalation, in the language of ``self.env``."""
         self.ensure_one()
         if failed_lines:
             text = self.env._(
                 "SLA missed (%(policies)s): ticket escalated to level %(level)s.",
-                policies=", ".join(failed_lines.sla_id.mapped('name')), level=self.escalation_level)
+                policies=", ".join(failed_lines.sla_id.with_context(lang=self.env.lang).mapped('name')),
+                level=self.escalation_level)
         else:
             text = self.env._(
                 "Ticket escalated to level %(level)s by %(user)s.",
@@ -1357,6 +1384,42 @@ class CskhTicket(models.Model):
             text += " " + self.env._("Priority raised to %(priority)s.", priority=dict(
                 self._fields['priority']._description_selection(self.env))[self.priority])
         return Markup("<p>%s</p>") % text
+
+    # ------------------------------------------------------------
+    # ---- Language of automatic messages ----
+    # ------------------------------------------------------------
+
+    def _get_chatter_lang(self):
+        """Language of the notes the add-on writes by itself in the chatter of the
+        ticket (SLA escalation, reopening, auto-reply rule, survey answer, closing from
+        the portal). The whole team reads them, whoever or whatever triggered them
+        (crons and the mail gateway run in English), so they follow the team: the
+        language of the team leader, else of the ticket's company (its contact), else
+        the current one. Activities are written in the language of the user they are
+        assigned to (``_with_user_lang``), emails in the customer's (mail templates).
+        The text is stored as written: change the leader's language, later notes follow."""
+        self.ensure_one()
+        ticket = self.sudo()
+        return self._get_active_lang(
+            ticket.team_id.leader_id.lang, (ticket.company_id or self.env.company).partner_id.lang)
+
+    def _with_chatter_lang(self):
+        """The ticket in the language of its automatic chatter notes (``self.env._``)."""
+        return self.with_context(lang=self._get_chatter_lang())
+
+    def _with_user_lang(self, user):
+        """The tickets in ``user``'s language, for what is written for that user alone
+        (activities assigned to them)."""
+        return self.with_context(lang=self._get_active_lang(user.sudo().lang))
+
+    @api.model
+    def _get_active_lang(self, *langs):
+        """The first of ``langs`` that is an active language, else the current one."""
+        for lang in langs:
+            code = lang and self.env['res.lang']._get_code(lang)
+            if code:
+                return code
+        return self.env.lang
 
     # ------------------------------------------------------------
     # ---- REPORTING ----

@@ -6,7 +6,7 @@ from odoo.fields import Domain
 
 from odoo.addons.base.models.ir_cron import _intervalTypes
 
-from .utils import lock_next_batch
+from .utils import lock_next_batch, run_batch
 
 _logger = logging.getLogger(__name__)
 
@@ -109,13 +109,19 @@ class CskhTicketSla(models.Model):
         return self.env['ir.cron'].sudo().browse(cron_id)
 
     @api.model
-    def _schedule_next_escalation(self):
+    def _schedule_next_escalation(self, retry_soon=False):
         """End of a cron run: wake the cron up right after the earliest deadline to come
-        if it falls before the next regular run (one indexed query)."""
+        if it falls before the next regular run (one indexed query).
+
+        :param retry_soon: overdue lines were left, held by other transactions: run
+            again in a minute rather than at the next regular run
+        """
         cron = self._get_escalation_cron()
         if not cron:
             return
         now = fields.Datetime.now()
+        if retry_soon:
+            cron._trigger(at=now + timedelta(minutes=1))
         next_line = self.search_fetch(
             [('status', '=', 'ongoing'), ('deadline', '>=', now)], ['deadline'], order='deadline', limit=1)
         if next_line:
@@ -144,18 +150,26 @@ class CskhTicketSla(models.Model):
 
         Batches of ``batch_size`` lines, each committed through the cron progress API,
         until none is left or the cron's time is up (the cron then runs again at once).
-        Rows are locked with SKIP LOCKED, so several workers share the work and never
-        process a line twice; a crash loses only the batch in progress. The overdue
-        lines are counted once per run, for the progress report.
+        Each batch locks its lines and their tickets in one statement, skipping those
+        another transaction holds (another worker, or an agent writing the ticket): the
+        cron never waits for a row while holding another, so it cannot deadlock with
+        an agent's write (which locks the ticket, then its lines). A batch that hits a
+        concurrency error anyway is retried alone (``run_batch``); a crash loses only
+        the batch in progress. Lines skipped because their ticket was busy are taken
+        by a run a minute later. The overdue lines are counted once per run, for the
+        progress report.
         """
         domain = self._get_overdue_domain()
         Cron = self.env['ir.cron']
-        Cron._commit_progress(remaining=self.search_count(domain))
+        remaining = self.search_count(domain)
+        Cron._commit_progress(remaining=remaining)
         while True:
-            done = self._escalate_overdue_batch(domain, batch_size)
+            done = run_batch(self.env, lambda: self._escalate_overdue_batch(domain, batch_size))
+            remaining -= done
             if not done:
-                # the rest, if any, is locked by another worker, which will commit it
-                self._schedule_next_escalation()
+                # the rest, if any, is held by another worker, which will commit it, or
+                # by an agent: the next run takes it
+                self._schedule_next_escalation(retry_soon=remaining > 0)
                 Cron._commit_progress(remaining=0)
                 return
             if not Cron._commit_progress(done):
@@ -164,8 +178,8 @@ class CskhTicketSla(models.Model):
     @api.model
     def _escalate_overdue_batch(self, domain, batch_size):
         """Fail and escalate up to ``batch_size`` overdue lines that no other transaction
-        holds; returns how many."""
-        lines = lock_next_batch(self, domain, 'deadline, id', batch_size)
+        holds, nor their tickets; returns how many."""
+        lines = lock_next_batch(self, domain, 'deadline, id', batch_size, lock_also=['ticket_id'])
         if lines:
             lines._fail()
             _logger.info("SLA escalation: %s overdue SLA lines failed", len(lines))

@@ -18,3 +18,4 @@ from . import test_performance_scale
 from . import test_templates
 from . import test_access_rating
 from . import test_access_fields
+from . import test_message_lang
