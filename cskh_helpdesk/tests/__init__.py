@@ -16,3 +16,4 @@ from . import test_reporting
 from . import test_performance_load
 from . import test_performance_scale
 from . import test_templates
+from . import test_orm_create
