@@ -1,9 +1,13 @@
 import ast
+import logging
 from datetime import datetime, time, timedelta
 
 import pytz
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+_logger = logging.getLogger(__name__)
 
 
 class CskhTeam(models.Model):
@@ -162,6 +166,22 @@ class CskhTeam(models.Model):
             values['alias_defaults'] = defaults = ast.literal_eval(self.alias_defaults or "{}")
             defaults['team_id'] = self.id
         return values
+
+    def _set_alias_if_free(self, alias_name):
+        """Give the teams the alias ``alias_name`` unless another app already receives
+        mail there. Called at install for the default team (support@): a company moving
+        from another helpdesk has its support@ address there, and installing must not fail
+        on it; the team then starts without alias and a note in its chatter says why."""
+        for team in self:
+            try:
+                with self.env.cr.savepoint():
+                    team.alias_name = alias_name
+            except (UserError, ValidationError) as error:
+                _logger.info("Team %s installed without the alias %r: %s", team.display_name, alias_name, error)
+                team.message_post(body=self.env._(
+                    "The email alias %(alias)s is already used by another application: this team "
+                    "was created without an alias. Choose one in its settings to receive emails.",
+                    alias=alias_name))
 
     def _notify_get_reply_to(self, default=None, author_id=False):
         """Replies go to the team's own alias. The generic lookup searches the aliases

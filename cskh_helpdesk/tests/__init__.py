@@ -16,4 +16,5 @@ from . import test_reporting
 from . import test_performance_load
 from . import test_performance_scale
 from . import test_templates
+from . import test_coexistence
 from . import test_orm_create
