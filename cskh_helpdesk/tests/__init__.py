@@ -18,3 +18,4 @@ from . import test_performance_scale
 from . import test_templates
 from . import test_coexistence
 from . import test_orm_create
+from . import test_team
