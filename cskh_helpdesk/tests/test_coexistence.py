@@ -132,6 +132,19 @@ class TestCoexistenceHelpdeskMgmt(HttpCase):
         counters = self.make_jsonrpc_request('/my/counters', {'counters': ['cskh_ticket_count', 'ticket_count']})
         self.assertEqual(counters, {'cskh_ticket_count': 1, 'ticket_count': 1})
 
+    def test_ticket_pages_show_their_own_breadcrumbs(self):
+        """helpdesk_mgmt adds its "Tickets" crumb (/my/tickets) to any portal page whose
+        values hold a `ticket`: ours name it otherwise."""
+        self.authenticate('coexist_portal', 'coexist_portal')
+        their_crumb = r'href="/my/tickets[?"]'
+        page = self.url_open(self.our_ticket.get_portal_url())
+        self.assertEqual(page.status_code, 200)
+        self.assertIn(f'href="{PORTAL_URL}"', page.text)
+        self.assertNotRegex(page.text, their_crumb)
+        page = self.url_open(self.their_ticket.access_url)
+        self.assertRegex(page.text, their_crumb)
+        self.assertNotIn(f'href="{PORTAL_URL}"', page.text)
+
     def test_both_backends(self):
         self.authenticate('admin', 'admin')
         for path, model in (('cskh-tickets', 'cskh.ticket'), ('cskh-helpdesk', 'cskh.team'),
