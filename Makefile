@@ -26,11 +26,13 @@ HTTP_INTERFACE ?= 127.0.0.1
 TEST_DB        ?= cskh_test
 TAGS           ?= /$(MODULE)
 TEST_DEMO      ?= 1
+# install next to OCA's helpdesk_mgmt too (tools/coexist_check.sh); empty: as TEST_DEMO
+TEST_COEXIST   ?=
 DEMO_TAGS      ?= cskh_demo/$(MODULE)
 TEST_PORT      ?= 8169
 VERBOSE        ?= 0
 
-export MODULE ODOO ODOO_ARGS EXTRA_ADDONS DB PORT HTTP_INTERFACE TEST_DB TAGS TEST_DEMO DEMO_TAGS TEST_PORT VERBOSE
+export MODULE ODOO ODOO_ARGS EXTRA_ADDONS DB PORT HTTP_INTERFACE TEST_DB TAGS TEST_DEMO TEST_COEXIST DEMO_TAGS TEST_PORT VERBOSE
 
 SCREENSHOT_ARGS ?=
 
@@ -39,7 +41,7 @@ SCREENSHOT_ARGS ?=
 help:
 	@echo "make run     serve database $(DB) with $(MODULE) and demo data on http://localhost:$(PORT) (admin/admin)"
 	@echo "make test    run the $(MODULE) tests on fresh databases; last line: 'N passed, M failed'"
-	@echo "             variables: MODULE TAGS TEST_DEMO=0|1 DEMO_TAGS TEST_DB TEST_PORT VERBOSE=1 ODOO_ARGS EXTRA_ADDONS"
+	@echo "             variables: MODULE TAGS TEST_DEMO=0|1 TEST_COEXIST=0|1 DEMO_TAGS TEST_DB TEST_PORT VERBOSE=1 ODOO_ARGS EXTRA_ADDONS"
 	@echo "make screenshots  retake cskh_helpdesk/static/description/screenshot_*.png from the demo served by 'make run' (same DB, PORT)"
 	@echo "make bench    benchmark cskh.ticket against crm.lead on a fresh database $(BENCH_DB) (BENCH_SIZE records)"
 	@echo "make reset-demo   drop database $(DB) (next 'make run' recreates it)"
@@ -83,7 +85,8 @@ reset-demo:
 
 clean:
 	@if "$(ROOT)/tools/pg.sh" status >/dev/null 2>&1; then \
-	    "$(ROOT)/tools/pg.sh" drop-db "$(TEST_DB)"; "$(ROOT)/tools/pg.sh" drop-db "$(TEST_DB)_demo"; fi
+	    for db in "$(TEST_DB)" "$(TEST_DB)_demo" "$(TEST_DB)_coexist_a" "$(TEST_DB)_coexist_b"; do \
+	        "$(ROOT)/tools/pg.sh" drop-db "$$db"; done; fi
 	rm -rf "$(ROOT)/.cache"
 
 # make i18n   regenerate $(MODULE)/i18n/$(MODULE).pot from the code (fresh database I18N_DB,

@@ -42,15 +42,15 @@ WIDTH, HEIGHT = 1440, 900
 # (file name, login, url path or callable(session) -> path, CSS selector that proves the page is rendered)
 # Web client pages wait for their view and for the end of RPCs; extra seconds let charts animate.
 SHOTS = [
-    ('screenshot_dashboard.png', 'admin', '/odoo/helpdesk',
+    ('screenshot_dashboard.png', 'admin', '/odoo/cskh-helpdesk',
      '.o_kanban_view .o_kanban_record button[name="action_view_open_tickets"]'),
     ('screenshot_kanban.png', 'admin', '/odoo/action-cskh_helpdesk.cskh_ticket_action',
      '.o_kanban_view .o_kanban_record'),
     ('screenshot_ticket_form.png', 'admin', lambda rpc: f'/odoo/action-cskh_helpdesk.cskh_ticket_action/{rpc.ticket_with_sla()}',
      '.o_form_view .o-mail-Message'),
-    ('screenshot_report.png', 'admin', '/odoo/helpdesk-tickets-analysis?view_type=graph',
+    ('screenshot_report.png', 'admin', '/odoo/cskh-tickets-analysis?view_type=graph',
      '.o_graph_renderer canvas'),
-    ('screenshot_sla_analysis.png', 'admin', '/odoo/helpdesk-sla-analysis',
+    ('screenshot_sla_analysis.png', 'admin', '/odoo/cskh-sla-analysis',
      '.o_pivot table tbody tr'),
     ('screenshot_portal.png', 'bich', '/my/tickets',
      '.o_cskh_portal_ticket_row'),

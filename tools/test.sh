@@ -10,6 +10,9 @@
 #   DEMO_TAGS  --test-tags of the demo run              (cskh_demo/$MODULE)
 #              tests tagged @tagged('-standard', 'cskh_demo', 'post_install',
 #              '-at_install'); zero such tests is fine
+#   TEST_COEXIST  1: also install next to OCA's helpdesk_mgmt, both orders, and
+#              uninstall (tools/coexist_check.sh; needs PyPI once, then cached in
+#              .cache/coexist/); 0: skip                 (TEST_DEMO)
 #   TEST_PORT  HTTP port of the test server (tours)    (8169)
 #   ODOO       odoo command            (odoo on PATH, else python3 -m odoo)
 #   ODOO_ARGS  extra arguments for odoo
@@ -28,6 +31,7 @@ TAGS=${TAGS:-/$MODULE}
 TEST_DB=${TEST_DB:-cskh_test}
 TEST_DEMO=${TEST_DEMO:-1}
 DEMO_TAGS=${DEMO_TAGS:-cskh_demo/$MODULE}
+TEST_COEXIST=${TEST_COEXIST:-$TEST_DEMO}
 TEST_PORT=${TEST_PORT:-8169}
 # odoo executable: $ODOO, else `odoo` on PATH, else `python3 -m odoo`
 if [ -z "${ODOO:-}" ]; then
@@ -68,6 +72,7 @@ run_odoo() {
 }
 
 RUNS=()
+EXTRA_FAILED=0  # checks outside Odoo's test runs (uninstall, coexistence), one failure each
 echo "== [$MODULE] install without demo data, tests $TAGS on $TEST_DB (log: $LOGDIR/test.log)"
 fresh_db "$TEST_DB"
 run_odoo "$LOGDIR/test.log" -d "$TEST_DB" -i "$MODULE" --test-enable --test-tags "$TAGS"
@@ -90,25 +95,36 @@ if [ "$TEST_DEMO" = 1 ]; then
     if ! grep -q '^UNINSTALL-OK' "$LOGDIR/uninstall.log" \
             || grep -E ' (WARNING|ERROR|CRITICAL) ' "$LOGDIR/uninstall.log" | grep -v 'http_interface'; then
         echo "uninstall check FAILED:"; tail -n 40 "$LOGDIR/uninstall.log"
-        UNINSTALL_FAILED=1
+        EXTRA_FAILED=$((EXTRA_FAILED + 1))
     fi
+fi
+
+if [ "$TEST_COEXIST" = 1 ]; then
+    coexist_start=$(date +%s)
+    set +e
+    "$ROOT/tools/coexist_check.sh" "$LOGDIR/coexist.runs"
+    coexist_rc=$?
+    set -e
+    [ $coexist_rc = 0 ] || EXTRA_FAILED=$((EXTRA_FAILED + 1))
+    while IFS= read -r run; do RUNS+=("$run"); done < "$LOGDIR/coexist.runs"
+    echo "== [$MODULE] coexistence check: $(( $(date +%s) - coexist_start ))s"
 fi
 
 set +e
 python3 "$ROOT/tools/check_log.py" "${RUNS[@]}" > "$LOGDIR/verdict.txt"
 status=$?
 set -e
-if [ "${UNINSTALL_FAILED:-0}" = 1 ]; then
+if [ "$EXTRA_FAILED" -gt 0 ]; then
     status=1
-    # keep the closing "N passed, M failed" line true: the uninstall check is one more failure
-    python3 - "$LOGDIR/verdict.txt" <<'PY'
+    # keep the closing "N passed, M failed" line true: each failed check is one more failure
+    python3 - "$LOGDIR/verdict.txt" "$EXTRA_FAILED" <<'PY'
 import re, sys
-path = sys.argv[1]
+path, extra = sys.argv[1], int(sys.argv[2])
 lines = open(path).read().splitlines()
 for i in range(len(lines) - 1, -1, -1):
     m = re.fullmatch(r'(\d+) passed, (\d+) failed(.*)', lines[i])
     if m:
-        lines[i] = f"{m[1]} passed, {int(m[2]) + 1} failed{m[3]}"
+        lines[i] = f"{m[1]} passed, {int(m[2]) + extra} failed{m[3]}"
         break
 open(path, 'w').write('\n'.join(lines) + '\n')
 PY

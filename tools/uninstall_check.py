@@ -18,4 +18,17 @@ assert not env.cr.fetchall(), "cskh models left in ir_model"  # noqa: F821
 for model in ('res.partner', 'crm.lead'):
     if model in env:  # noqa: F821
         env[model].get_views([(False, 'form'), (False, 'list')])  # noqa: F821
+# other apps named by the caller (e.g. another helpdesk, see tools/coexist_check.sh) still
+# work: their menus load, their window actions open with all their views
+other_models = [m for m in os.environ.get('UNINSTALL_CHECK_MODELS', '').split(',') if m]
+if other_models:
+    env['ir.ui.menu'].load_menus(debug=False)  # noqa: F821
+    actions = env['ir.actions.act_window'].search([('res_model', 'in', other_models)])  # noqa: F821
+    assert actions, f"no window action of {other_models} left"
+    for action in actions:
+        views = list(action.views)  # [(view id or False, view type)]
+        if not any(view_type == 'search' for _id, view_type in views):
+            views.append((action.search_view_id.id, 'search'))
+        env[action.res_model].get_views(views)  # noqa: F821
+    print(f"OTHER-APPS-OK {len(actions)} actions of {', '.join(other_models)}")
 print("UNINSTALL-OK")

@@ -295,6 +295,8 @@ class CskhCustomerPortal(CustomerPortal):
             form.update(partner_name=portal_partner.name, partner_email=portal_partner.email or '')
         if len(teams) == 1:
             form['team_id'] = str(teams.id)
+        elif not form['team_id'] and request.httprequest.method == 'GET':
+            form['team_id'] = str(teams._get_default_web_form_team().id or '')
         errors = {}
         if request.httprequest.method == 'POST':
             if request.params.get(HONEYPOT_FIELD):

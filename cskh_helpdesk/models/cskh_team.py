@@ -1,9 +1,16 @@
 import ast
+import logging
 from datetime import datetime, time, timedelta
 
 import pytz
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+_logger = logging.getLogger(__name__)
+
+# the default pipeline of a new team (data/cskh_stage_data.xml)
+DEFAULT_PIPELINE_XMLIDS = ('stage_new', 'stage_in_progress', 'stage_waiting', 'stage_solved', 'stage_cancelled')
 
 
 class CskhTeam(models.Model):
@@ -15,8 +22,13 @@ class CskhTeam(models.Model):
     _check_company_auto = True
 
     def _default_stage_ids(self):
-        return self.env['cskh.stage'].search([('team_ids', '=', False)]) or self.env.ref(
-            'cskh_helpdesk.stage_new', raise_if_not_found=False)
+        """A new team shares the default pipeline (New, In Progress, Waiting for Customer,
+        Solved, Cancelled), as Odoo's Helpdesk gives a new team its shipped stages; the
+        stages an admin archived are left out. Without any of them, the stages of no team."""
+        stages = self.env['cskh.stage'].union(*(
+            self.env.ref(f'cskh_helpdesk.{xmlid}', raise_if_not_found=False) or self.env['cskh.stage']
+            for xmlid in DEFAULT_PIPELINE_XMLIDS)).filtered('active')
+        return stages or self.env['cskh.stage'].search([('team_ids', '=', False)])
 
     active = fields.Boolean(default=True)
     name = fields.Char(required=True, translate=True, tracking=True)
@@ -170,6 +182,22 @@ class CskhTeam(models.Model):
             defaults['team_id'] = self.id
         return values
 
+    def _set_alias_if_free(self, alias_name):
+        """Give the teams the alias ``alias_name`` unless another app already receives
+        mail there. Called at install for the default team (support@): a company moving
+        from another helpdesk has its support@ address there, and installing must not fail
+        on it; the team then starts without alias and a note in its chatter says why."""
+        for team in self:
+            try:
+                with self.env.cr.savepoint():
+                    team.alias_name = alias_name
+            except (UserError, ValidationError) as error:
+                _logger.info("Team %s installed without the alias %r: %s", team.display_name, alias_name, error)
+                team.message_post(body=self.env._(
+                    "The email alias %(alias)s is already used by another application: this team "
+                    "was created without an alias. Choose one in its settings to receive emails.",
+                    alias=alias_name))
+
     def _notify_get_reply_to(self, default=None, author_id=False):
         """Replies go to the team's own alias. The generic lookup searches the aliases
         whose parent is the team, once per email sent (assignment notice, customer mail,
@@ -204,6 +232,14 @@ class CskhTeam(models.Model):
         candidates = self.stage_ids.filtered(
             lambda s: not s.is_closed and not s.sla_pause and s.sequence <= waiting_stage.sequence)
         return candidates.sorted(lambda s: (s.sequence, s.id))[-1:] or self._get_first_stage()
+
+    @api.model
+    def _get_default_web_form_team(self):
+        """Team preselected on the portal and public submission forms: the first team
+        accepting web tickets in the order of Configuration > Teams, as Odoo's Helpdesk
+        opens the form of its first team. Out of the box only the default team
+        "Customer Care" accepts web tickets; the controllers call this with sudo()."""
+        return self.search([('use_website_form', '=', True)], limit=1)
 
     # ------------------------------------------------------------
     # ASSIGNMENT
@@ -380,6 +416,9 @@ class CskhTeam(models.Model):
     frt_hours_7d = fields.Float(
         "Average FRT (7 days)", compute='_compute_dashboard_kpis',
         help="Average first response time in working hours of the tickets answered in the last 7 days.")
+    frt_ticket_count_7d = fields.Integer(
+        "Answered Tickets (7 days)", compute='_compute_dashboard_kpis',
+        help="Tickets of the team first answered in the last 7 days: the tickets the average FRT is made of.")
     csat_avg_7d = fields.Float(
         "Average CSAT (7 days)", compute='_compute_dashboard_kpis',
         help="Average satisfaction (1-5) of the surveys answered in the last 7 days.")
@@ -403,9 +442,9 @@ class CskhTeam(models.Model):
             week[team] = week.get(team, 0) + count
             if (day.date() if isinstance(day, datetime) else day) == local_today:
                 today[team] = today.get(team, 0) + count
-        frt = dict(Ticket._read_group(
+        frt = {team: (avg or 0.0, count) for team, avg, count in Ticket._read_group(
             [('team_id', 'in', self.ids), ('date_first_response', '>=', since)],
-            ['team_id'], ['frt_hours:avg']))
+            ['team_id'], ['frt_hours:avg', '__count'])}
         csat = dict(self.env['cskh.survey.response']._read_group(
             [('team_id', 'in', self.ids), ('state', '=', 'answered'), ('date', '>=', since)],
             ['team_id'], ['csat:avg']))
@@ -413,7 +452,7 @@ class CskhTeam(models.Model):
             team.sla_failed_ticket_count = failed.get(team, 0)
             team.today_ticket_count = today.get(team, 0)
             team.week_ticket_count = week.get(team, 0)
-            team.frt_hours_7d = frt.get(team, 0.0)
+            team.frt_hours_7d, team.frt_ticket_count_7d = frt.get(team, (0.0, 0))
             team.csat_avg_7d = csat.get(team, 0.0)
 
     def _dashboard_get_tz(self):

@@ -13,7 +13,7 @@ class ResPartner(models.Model):
     cskh_ticket_ids = fields.One2many(
         'cskh.ticket', 'partner_id', string="Helpdesk Tickets", export_string_translation=False)
     cskh_ticket_count = fields.Integer(
-        "Tickets", compute='_compute_cskh_ticket_count', groups='cskh_helpdesk.cskh_helpdesk_group_agent')
+        "Helpdesk Ticket Count", compute='_compute_cskh_ticket_count', groups='cskh_helpdesk.cskh_helpdesk_group_agent')
 
     @api.depends('commercial_partner_id')
     def _compute_cskh_ticket_count(self):

@@ -19,3 +19,6 @@ from . import test_templates
 from . import test_access_rating
 from . import test_access_fields
 from . import test_message_lang
+from . import test_coexistence
+from . import test_orm_create
+from . import test_team

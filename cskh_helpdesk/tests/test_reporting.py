@@ -226,7 +226,7 @@ class TestReportingDemo(TransactionCase):
                               'reopen_rate:avg', 'csat:avg', 'nps_score:avg'])
         by_team = {team: values for team, *values in groups}
         tech = by_team[self.env.ref('cskh_helpdesk.team_tech_demo')]
-        care = by_team[self.env.ref('cskh_helpdesk.team_care_demo')]
+        care = by_team[self.env.ref('cskh_helpdesk.team_default')]
         for count, frt, resolution, fcr, reopen, _csat, _nps in (tech, care):
             self.assertGreaterEqual(count, 10)
             self.assertGreater(frt, 0)

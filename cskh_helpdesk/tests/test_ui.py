@@ -41,7 +41,7 @@ class TestAgentTours(HttpCase):
         self.assertEqual(answer.message_type, 'comment')
 
     def test_agent_quick_create(self):
-        self.start_tour(f'/odoo/helpdesk-tickets?cskh_team={self.team.id}', 'cskh_agent_quick_create_tour', login='tour_agent')
+        self.start_tour(f'/odoo/cskh-tickets?cskh_team={self.team.id}', 'cskh_agent_quick_create_tour', login='tour_agent')
         created = self.env['cskh.ticket'].search([('name', 'in', ['Wifi does not work', 'Invoice is wrong'])])
         self.assertEqual(len(created), 2)
         self.assertEqual(created.filtered(lambda t: t.name == 'Invoice is wrong').user_id, self.agent)

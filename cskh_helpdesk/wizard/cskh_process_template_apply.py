@@ -19,7 +19,7 @@ class CskhProcessTemplateApply(models.TransientModel):
     mode = fields.Selection([
         ('new', "Create a new team"),
         ('update', "Update an existing team"),
-    ], string="Apply to", required=True, compute='_compute_mode', store=True, readonly=False)
+    ], string="Apply to", required=True, compute='_compute_mode', store=True, readonly=False, precompute=True)
     team_id = fields.Many2one('cskh.team', string="Team", domain="[('company_id', 'in', allowed_company_ids)]")
     team_name = fields.Char(compute='_compute_team_values', store=True, readonly=False)
     alias_name = fields.Char(

@@ -81,7 +81,7 @@ registry.category("web_tour.tours").add("cskh_agent_ticket_tour", {
  * list view grouped by stage.
  */
 registry.category("web_tour.tours").add("cskh_agent_quick_create_tour", {
-    url: "/odoo/helpdesk-tickets",
+    url: "/odoo/cskh-tickets",
     steps: () => [
         {
             content: "Quick create from the kanban",
