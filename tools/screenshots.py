@@ -52,7 +52,7 @@ SHOTS = [
      '.o_graph_renderer canvas'),
     ('screenshot_sla_analysis.png', 'admin', '/odoo/helpdesk-sla-analysis',
      '.o_pivot table tbody tr'),
-    ('screenshot_portal.png', 'bich', '/my/tickets',
+    ('screenshot_portal.png', 'bich', '/my/cskh-tickets',
      '.o_cskh_portal_ticket_row'),
     ('screenshot_survey.png', None, lambda rpc: f'/cskh/survey/{rpc.survey_token()}',
      '.o_cskh_survey form'),

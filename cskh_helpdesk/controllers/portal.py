@@ -20,6 +20,9 @@ FORM_TEXT_FIELDS = {
     'partner_name': 128, 'partner_email': 128, 'partner_phone': 64, 'name': 256,
     'description': 50000, 'type_id': 16, 'team_id': 16,
 }
+# Our portal pages live under their own prefix: /my/tickets belongs to the other
+# helpdesks (Odoo's Helpdesk, OCA helpdesk_mgmt) that may be installed alongside.
+PORTAL_URL = '/my/cskh-tickets'
 
 
 class CskhCustomerPortal(CustomerPortal):
@@ -70,7 +73,7 @@ class CskhCustomerPortal(CustomerPortal):
             return Domain(search_in, 'ilike', search)
         return Domain('number', 'ilike', search) | Domain('name', 'ilike', search)
 
-    @http.route(['/my/tickets', '/my/tickets/page/<int:page>'], type='http', auth='user', website=True)
+    @http.route([PORTAL_URL, f'{PORTAL_URL}/page/<int:page>'], type='http', auth='user', website=True)
     def portal_my_tickets(self, page=1, sortby=None, filterby=None, search=None, search_in='all', **kw):
         """List the tickets the user may read (his company's and those he follows)."""
         values = self._prepare_portal_layout_values()
@@ -84,7 +87,7 @@ class CskhCustomerPortal(CustomerPortal):
             domain &= self._cskh_ticket_get_search_domain(search_in, search)
 
         pager = portal_pager(
-            url='/my/tickets',
+            url=PORTAL_URL,
             url_args={'sortby': sortby, 'filterby': filterby, 'search': search, 'search_in': search_in},
             total=Ticket.search_count(domain),
             page=page,
@@ -97,7 +100,7 @@ class CskhCustomerPortal(CustomerPortal):
         values.update({
             'tickets': tickets.sudo(),
             'page_name': 'cskh_ticket',
-            'default_url': '/my/tickets',
+            'default_url': PORTAL_URL,
             'pager': pager,
             'searchbar_sortings': sortings,
             'sortby': sortby,
@@ -130,8 +133,8 @@ class CskhCustomerPortal(CustomerPortal):
         """Anonymous visitors without token are asked to log in, anyone else gets a 404
         (the existence of other customers' tickets is not disclosed)."""
         if request.env.user._is_public() and not access_token:
-            return request.redirect(f'/web/login?redirect=/my/tickets/{ticket_id}')
-        return request.not_found()
+            return request.redirect(f'/web/login?redirect={PORTAL_URL}/{ticket_id}')
+        raise request.not_found()
 
     def _cskh_ticket_get_page_view_values(self, ticket, access_token, **kwargs):
         ticket._portal_ensure_token()
@@ -143,7 +146,7 @@ class CskhCustomerPortal(CustomerPortal):
         }
         return self._get_page_view_values(ticket, access_token, values, 'my_cskh_tickets_history', False, **kwargs)
 
-    @http.route('/my/tickets/<int:ticket_id>', type='http', auth='public', website=True)
+    @http.route(f'{PORTAL_URL}/<int:ticket_id>', type='http', auth='public', website=True)
     def portal_my_ticket(self, ticket_id, access_token=None, **kw):
         ticket_sudo = self._cskh_ticket_check_access(ticket_id, access_token)
         if not ticket_sudo:
@@ -151,7 +154,7 @@ class CskhCustomerPortal(CustomerPortal):
         values = self._cskh_ticket_get_page_view_values(ticket_sudo, access_token, **kw)
         return request.render('cskh_helpdesk.portal_my_ticket', values)
 
-    @http.route('/my/tickets/<int:ticket_id>/close', type='http', auth='public', methods=['POST'], website=True)
+    @http.route(f'{PORTAL_URL}/<int:ticket_id>/close', type='http', auth='public', methods=['POST'], website=True)
     def portal_my_ticket_close(self, ticket_id, access_token=None, **kw):
         """The customer's "Close this ticket" button (a CSRF-protected form)."""
         ticket_sudo = self._cskh_ticket_check_access(ticket_id, access_token)
@@ -159,7 +162,7 @@ class CskhCustomerPortal(CustomerPortal):
             return self._cskh_ticket_not_accessible(ticket_id, access_token)
         author = ticket_sudo.partner_id if request.env.user._is_public() else request.env.user.partner_id
         ticket_sudo.action_portal_close(partner=author)
-        url = f'/my/tickets/{ticket_id}'
+        url = f'{PORTAL_URL}/{ticket_id}'
         if access_token:
             url += f'?access_token={access_token}'
         return request.redirect(url)
@@ -314,13 +317,13 @@ class CskhCustomerPortal(CustomerPortal):
             values = {**self._prepare_portal_layout_values(), **values}
         return request.render(template, values)
 
-    @http.route('/my/tickets/new', type='http', auth='user', methods=['GET', 'POST'], website=True)
+    @http.route(f'{PORTAL_URL}/new', type='http', auth='user', methods=['GET', 'POST'], website=True)
     def portal_ticket_new(self, **kw):
         """Submission form of logged-in customers: they are the ticket's customer."""
         if not self._cskh_form_get_teams():
-            return request.not_found()
+            raise request.not_found()
         return self._cskh_form_handle(
-            'cskh_helpdesk.portal_ticket_new', '/my/tickets/new', portal_partner=request.env.user.partner_id)
+            'cskh_helpdesk.portal_ticket_new', f'{PORTAL_URL}/new', portal_partner=request.env.user.partner_id)
 
     @http.route('/cskh/submit', type='http', auth='public', methods=['GET', 'POST'], website=True)
     def cskh_ticket_submit(self, team=None, **kw):
@@ -331,8 +334,8 @@ class CskhCustomerPortal(CustomerPortal):
         if team:
             fixed_team = teams.filtered(lambda t: str(t.id) == str(team))
             if not fixed_team:
-                return request.not_found()
+                raise request.not_found()
         elif not teams:
-            return request.not_found()
+            raise request.not_found()
         action = f'/cskh/submit?team={fixed_team.id}' if fixed_team else '/cskh/submit'
         return self._cskh_form_handle('cskh_helpdesk.ticket_submit_page', action, fixed_team=fixed_team)

@@ -289,7 +289,7 @@ class CskhTicket(models.Model):
     def _compute_access_url(self):
         super()._compute_access_url()
         for ticket in self:
-            ticket.access_url = f'/my/tickets/{ticket.id}'
+            ticket.access_url = f'/my/cskh-tickets/{ticket.id}'
 
     # ------------------------------------------------------------
     # CRUD

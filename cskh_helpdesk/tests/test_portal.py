@@ -72,13 +72,30 @@ class TestPortalAccess(CskhPortalCommon):
         response = self.url_open('/my')
         self.assertEqual(response.status_code, 200)
         self.assertIn('data-placeholder_count="cskh_ticket_count"', response.text)
-        self.assertIn('href="/my/tickets"', response.text)
+        self.assertIn('href="/my/cskh-tickets"', response.text)
         counters = self.make_jsonrpc_request('/my/counters', {'counters': ['cskh_ticket_count']})
         self.assertEqual(counters['cskh_ticket_count'], 2)
 
+    def test_portal_urls_namespaced(self):
+        """Our portal pages live under /my/cskh-tickets: /my/tickets and its pages are
+        routed by the other helpdesks (Odoo's Helpdesk, OCA helpdesk_mgmt), which would
+        make one of the two portals unreachable."""
+        ours = {rule.rule for rule in self.env['ir.http'].routing_map().iter_rules()
+                if rule.endpoint.__module__.startswith('odoo.addons.cskh_helpdesk.')}
+        self.assertTrue({'/my/cskh-tickets', '/my/cskh-tickets/page/<int:page>', '/my/cskh-tickets/<int:ticket_id>',
+                         '/my/cskh-tickets/<int:ticket_id>/close', '/my/cskh-tickets/new'} <= ours)
+        self.assertFalse({rule for rule in ours if rule.startswith('/my/') and not rule.startswith('/my/cskh-')})
+        # every link we generate: the record's portal URL, the email buttons (/mail/view)
+        self.assertEqual(self.ticket_own.access_url, f'/my/cskh-tickets/{self.ticket_own.id}')
+        self.assertTrue(self.ticket_own.get_portal_url().startswith(f'/my/cskh-tickets/{self.ticket_own.id}?'))
+        self.authenticate('cskh_portal', 'cskh_portal')
+        response = self.url_open(
+            f'/mail/view?model=cskh.ticket&res_id={self.ticket_own.id}', allow_redirects=False)
+        self.assertIn(f'/my/cskh-tickets/{self.ticket_own.id}', response.headers['Location'])
+
     def test_list_only_own_tickets(self):
         self.authenticate('cskh_portal', 'cskh_portal')
-        response = self.url_open('/my/tickets')
+        response = self.url_open('/my/cskh-tickets')
         self.assertEqual(response.status_code, 200)
         self.assertIn(self.ticket_own.number, response.text)
         self.assertIn(self.ticket_colleague.number, response.text)
@@ -88,33 +105,33 @@ class TestPortalAccess(CskhPortalCommon):
     def test_list_filters_search_sort_pager(self):
         self.ticket_colleague.stage_id = self.stage_solved
         self.authenticate('cskh_portal', 'cskh_portal')
-        open_page = self.url_open('/my/tickets').text
+        open_page = self.url_open('/my/cskh-tickets').text
         self.assertIn(self.ticket_own.number, open_page)
         self.assertNotIn(self.ticket_colleague.number, open_page)
-        closed_page = self.url_open('/my/tickets?filterby=closed').text
+        closed_page = self.url_open('/my/cskh-tickets?filterby=closed').text
         self.assertNotIn(self.ticket_own.number, closed_page)
         self.assertIn(self.ticket_colleague.number, closed_page)
-        found = self.url_open('/my/tickets', params={'filterby': 'all', 'search': 'hóa đơn'}).text
+        found = self.url_open('/my/cskh-tickets', params={'filterby': 'all', 'search': 'hóa đơn'}).text
         self.assertIn(self.ticket_colleague.number, found)
         self.assertNotIn(self.ticket_own.number, found)
         for sortby in ('date', 'update', 'number', 'name', 'stage', 'bogus'):
-            response = self.url_open('/my/tickets', params={'filterby': 'all', 'sortby': sortby})
+            response = self.url_open('/my/cskh-tickets', params={'filterby': 'all', 'sortby': sortby})
             self.assertEqual(response.status_code, 200, sortby)
             self.assertIn(self.ticket_own.number, response.text)
         step = CskhCustomerPortal._items_per_page
         self.env['cskh.ticket'].create([
             {'name': f'Ticket {i}', 'team_id': self.team.id, 'partner_id': self.partner_portal.id}
             for i in range(step)])
-        page_1 = self.url_open('/my/tickets').text
+        page_1 = self.url_open('/my/cskh-tickets').text
         self.assertEqual(page_1.count('o_cskh_portal_ticket_row'), step)
-        page_2 = self.url_open('/my/tickets/page/2').text
+        page_2 = self.url_open('/my/cskh-tickets/page/2').text
         self.assertEqual(page_2.count('o_cskh_portal_ticket_row'), 1, "step + 1 open tickets")
 
     def test_open_own_ticket(self):
         self.ticket_own.user_id = self.user_agent
         self.ticket_own.description = '<p>The printer shows error E-42</p>'
         self.authenticate('cskh_portal', 'cskh_portal')
-        response = self.url_open(f'/my/tickets/{self.ticket_own.id}')
+        response = self.url_open(f'/my/cskh-tickets/{self.ticket_own.id}')
         self.assertEqual(response.status_code, 200)
         for expected in (self.ticket_own.number, 'Máy in không hoạt động', self.team.name, 'Agent Lan',
                          'error E-42', 'o_portal_chatter', 'Close this ticket'):
@@ -126,46 +143,47 @@ class TestPortalAccess(CskhPortalCommon):
         response = self.ticket_own.survey_response_ids
         self.assertEqual(len(response), 1)
         self.authenticate('cskh_portal', 'cskh_portal')
-        page = self.url_open(f'/my/tickets/{self.ticket_own.id}')
+        page = self.url_open(f'/my/cskh-tickets/{self.ticket_own.id}')
         self.assertNotIn('ticket_survey_answer', page.text, "no block before an answer")
         response._apply_answer(4, nps=9, ces=2, comment='Nhân viên hỗ trợ rất nhiệt tình')
-        page = self.url_open(f'/my/tickets/{self.ticket_own.id}')
+        page = self.url_open(f'/my/cskh-tickets/{self.ticket_own.id}')
         self.assertIn('ticket_survey_answer', page.text)
         self.assertIn('4/5', page.text)
         self.assertIn('9/10', page.text)
         self.assertIn('Nhân viên hỗ trợ rất nhiệt tình', page.text)
 
-    @mute_logger('odoo.http')
     def test_open_other_customer_ticket(self):
         self.authenticate('cskh_portal', 'cskh_portal')
-        for url in (f'/my/tickets/{self.ticket_other.id}', '/my/tickets/999999'):
-            response = self.url_open(url)
+        for url in (f'/my/cskh-tickets/{self.ticket_other.id}', '/my/cskh-tickets/999999'):
+            with self.assertNoLogs('odoo.http', 'WARNING'):  # a 404 is raised, not returned
+                response = self.url_open(url)
             self.assertEqual(response.status_code, 404, url)
             self.assertNotIn('Secret of another customer', response.text)
             self.assertNotIn('Traceback', response.text)
 
     def test_token_link_without_login(self):
         token = self.ticket_other._portal_ensure_token()
-        response = self.url_open(f'/my/tickets/{self.ticket_other.id}?access_token={token}')
+        response = self.url_open(f'/my/cskh-tickets/{self.ticket_other.id}?access_token={token}')
         self.assertEqual(response.status_code, 200)
         self.assertIn(self.ticket_other.number, response.text)
         self.assertIn(f'data-token="{token}"', response.text)
 
-    @mute_logger('odoo.http')
     def test_wrong_token(self):
         self.ticket_other._portal_ensure_token()
-        response = self.url_open(f'/my/tickets/{self.ticket_other.id}?access_token=not-the-token')
+        with self.assertNoLogs('odoo.http', 'WARNING'):
+            response = self.url_open(f'/my/cskh-tickets/{self.ticket_other.id}?access_token=not-the-token')
         self.assertEqual(response.status_code, 404)
         self.assertNotIn('Secret of another customer', response.text)
         self.assertNotIn('Traceback', response.text)
         # without token, anonymous visitors are sent to the login page
-        response = self.url_open(f'/my/tickets/{self.ticket_other.id}', allow_redirects=False)
+        response = self.url_open(f'/my/cskh-tickets/{self.ticket_other.id}', allow_redirects=False)
         self.assertEqual(response.status_code, 303)
         self.assertIn('/web/login', response.headers['Location'])
         # a portal user with another ticket's token does not get this one
         token_own = self.ticket_own._portal_ensure_token()
         self.authenticate('cskh_portal', 'cskh_portal')
-        response = self.url_open(f'/my/tickets/{self.ticket_other.id}?access_token={token_own}')
+        with self.assertNoLogs('odoo.http', 'WARNING'):
+            response = self.url_open(f'/my/cskh-tickets/{self.ticket_other.id}?access_token={token_own}')
         self.assertEqual(response.status_code, 404)
 
 
@@ -212,31 +230,31 @@ class TestPortalActions(CskhPortalCommon):
     def test_close_ticket(self):
         self.authenticate('cskh_portal', 'cskh_portal')
         response = self.url_open(
-            f'/my/tickets/{self.ticket_own.id}/close', data={'csrf_token': self._csrf()}, allow_redirects=False)
+            f'/my/cskh-tickets/{self.ticket_own.id}/close', data={'csrf_token': self._csrf()}, allow_redirects=False)
         self.assertEqual(response.status_code, 303)
         self.assertEqual(self.ticket_own.stage_id, self.stage_solved, "First closing stage that is not a cancellation")
         self.assertTrue(self.ticket_own.is_closed)
         log = self.ticket_own.message_ids.filtered(lambda m: 'closed the ticket' in str(m.body))
         self.assertEqual(log.author_id, self.partner_portal)
-        page = self.url_open(f'/my/tickets/{self.ticket_own.id}').text
+        page = self.url_open(f'/my/cskh-tickets/{self.ticket_own.id}').text
         self.assertNotIn('Close this ticket', page)
 
     @mute_logger('odoo.http')
     def test_close_refused(self):
         self.authenticate('cskh_portal', 'cskh_portal')
         # no CSRF token
-        response = self.url_open(f'/my/tickets/{self.ticket_own.id}/close', data={'x': '1'})
+        response = self.url_open(f'/my/cskh-tickets/{self.ticket_own.id}/close', data={'x': '1'})
         self.assertEqual(response.status_code, 400)
         self.assertFalse(self.ticket_own.is_closed)
         # not his ticket
-        response = self.url_open(f'/my/tickets/{self.ticket_other.id}/close', data={'csrf_token': self._csrf()})
+        response = self.url_open(f'/my/cskh-tickets/{self.ticket_other.id}/close', data={'csrf_token': self._csrf()})
         self.assertEqual(response.status_code, 404)
         self.assertFalse(self.ticket_other.is_closed)
 
     def test_close_with_token(self):
         token = self.ticket_other._portal_ensure_token()
         self.authenticate(None, None)
-        self.url_open(f'/my/tickets/{self.ticket_other.id}/close',
+        self.url_open(f'/my/cskh-tickets/{self.ticket_other.id}/close',
                       data={'csrf_token': self._csrf(), 'access_token': token})
         self.assertEqual(self.ticket_other.stage_id, self.stage_solved)
         log = self.ticket_other.message_ids.filtered(lambda m: 'closed the ticket' in str(m.body))
@@ -251,8 +269,8 @@ class TestPortalActions(CskhPortalCommon):
 
     def test_portal_new_ticket_with_attachment(self):
         self.authenticate('cskh_portal', 'cskh_portal')
-        self.assertEqual(self.url_open('/my/tickets/new').status_code, 200)
-        response = self.url_open('/my/tickets/new', data=self._form_data(
+        self.assertEqual(self.url_open('/my/cskh-tickets/new').status_code, 200)
+        response = self.url_open('/my/cskh-tickets/new', data=self._form_data(
             partner_name='Someone Else', partner_email='spoof@example.com', name='Máy in kẹt giấy'),
             files=[('attachments', ('loi.png', b'\x89PNG fake image', 'image/png')),
                    ('attachments', ('page.html', b'<script>alert(1)</script>', 'text/html'))])
@@ -272,7 +290,7 @@ class TestPortalActions(CskhPortalCommon):
         first_message = ticket.message_ids.filtered(lambda m: m.author_id == self.partner_portal)
         self.assertEqual(first_message.attachment_ids, attachments)
         # he can open it right away
-        self.assertEqual(self.url_open(f'/my/tickets/{ticket.id}').status_code, 200)
+        self.assertEqual(self.url_open(f'/my/cskh-tickets/{ticket.id}').status_code, 200)
 
 
 @tagged('post_install', '-at_install', 'cskh')
@@ -294,10 +312,10 @@ class TestWebForm(CskhPortalCommon):
         self.assertIn(f'<option value="{self.team_c2.id}"', response.text)
         self.assertNotIn(self.team_private.name, response.text)
 
-    @mute_logger('odoo.http')
     def test_form_unknown_or_unpublished_team(self):
         for team in (str(self.team_private.id), '999999', 'abc'):
-            self.assertEqual(self.url_open(f'/cskh/submit?team={team}').status_code, 404, team)
+            with self.assertNoLogs('odoo.http', 'WARNING'):
+                self.assertEqual(self.url_open(f'/cskh/submit?team={team}').status_code, 404, team)
         response = self.url_open(f'/cskh/submit?team={self.team.id}', data=self._form_data(
             team_id=str(self.team_private.id)))
         self.assertEqual(response.status_code, 200)
@@ -443,19 +461,19 @@ class TestPortalVietnamese(CskhPortalCommon):
             ticket.flush_recordset()
         ticket.message_post(body='Xin chào', message_type='comment')
         self.authenticate('cskh_portal', 'cskh_portal')
-        self.assertIn('03/14/2025', self.url_open(f'/en/my/tickets/{ticket.id}').text)
+        self.assertIn('03/14/2025', self.url_open(f'/en/my/cskh-tickets/{ticket.id}').text)
         pages = {
             '/vi/my': 'cskh_ticket_count',
-            '/vi/my/tickets?filterby=closed': 'Đổi trả hàng',
-            f'/vi/my/tickets/{ticket.id}': 'Đổi trả hàng',
-            '/vi/my/tickets/new': 'o_cskh_ticket_form',
+            '/vi/my/cskh-tickets?filterby=closed': 'Đổi trả hàng',
+            f'/vi/my/cskh-tickets/{ticket.id}': 'Đổi trả hàng',
+            '/vi/my/cskh-tickets/new': 'o_cskh_ticket_form',
         }
         for url, expected in pages.items():
             response = self.url_open(url)
             self.assertEqual(response.status_code, 200, url)
             self.assertIn(expected, response.text, url)
         # dates follow the Vietnamese format
-        self.assertIn('14/03/2025', self.url_open(f'/vi/my/tickets/{ticket.id}').text)
+        self.assertIn('14/03/2025', self.url_open(f'/vi/my/cskh-tickets/{ticket.id}').text)
         self.authenticate(None, None)
         response = self.url_open(f'/vi/cskh/submit?team={self.team.id}')
         self.assertEqual(response.status_code, 200)

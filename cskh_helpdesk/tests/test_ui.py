@@ -195,7 +195,7 @@ class TestDemoPages(HttpCase):
         own = self.env['cskh.ticket'].search([('partner_id', '=', bich.partner_id.id), ('is_closed', '=', False)])
         self.assertTrue(own)
         self.authenticate('bich', 'bich')
-        page = self.url_open('/my/tickets').text
+        page = self.url_open('/my/cskh-tickets').text
         for ticket in own:
             self.assertIn(ticket.number, page)
 
