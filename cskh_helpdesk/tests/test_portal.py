@@ -1,12 +1,16 @@
-from odoo import http
+import threading
+import time
+
+from odoo import SUPERUSER_ID, api, http
 from odoo.exceptions import AccessError
-from odoo.tests import HttpCase, tagged
+from odoo.tests import HttpCase, TransactionCase, tagged
 from odoo.tests.common import freeze_time
 from odoo.tools import mute_logger
 
 from odoo.addons.mail.tests.common import mail_new_test_user
 
 from odoo.addons.cskh_helpdesk.controllers.portal import CskhCustomerPortal
+from odoo.addons.cskh_helpdesk.models.cskh_ticket import WEB_FORM_LOCK_SPACE
 
 from .common import CskhCommon
 
@@ -267,6 +271,18 @@ class TestPortalActions(CskhPortalCommon):
         ticket.action_portal_close(partner=self.partner_portal)
         self.assertFalse(ticket.is_closed)
 
+    def test_portal_form_refused_to_staff(self):
+        """A staff member never files a portal ticket in his own name: he would be its
+        customer and his request would count as an agent's answer."""
+        self.authenticate('cskh_agent', 'cskh_agent')
+        response = self.url_open('/my/cskh-tickets/new')
+        self.assertEqual(response.status_code, 403)
+        self.assertIn('o_cskh_portal_ticket_new_staff', response.text)
+        self.assertNotIn('o_cskh_ticket_form', response.text)
+        response = self.url_open('/my/cskh-tickets/new', data=self._form_data(name='Ticket của nhân viên'))
+        self.assertEqual(response.status_code, 403)
+        self.assertFalse(self._web_tickets())
+
     def test_portal_new_ticket_with_attachment(self):
         self.authenticate('cskh_portal', 'cskh_portal')
         self.assertEqual(self.url_open('/my/cskh-tickets/new').status_code, 200)
@@ -351,6 +367,46 @@ class TestWebForm(CskhPortalCommon):
         self.assertEqual(ticket.partner_id, self.customer, "Matched by email, no duplicate contact")
         self.assertEqual(ticket.customer_tier, 'vip')
 
+    def test_employee_email_never_impersonated(self):
+        """Anybody can type an employee's address: the ticket gets a customer contact of
+        its own (the employee is neither its customer nor the author of its request),
+        and its first message is not an agent's answer."""
+        employee_partner = self.user_agent.partner_id
+        response = self.url_open(f'/cskh/submit?team={self.team.id}', data=self._form_data(
+            partner_email='Lan@Example.com', partner_name='Someone'))
+        self.assertEqual(response.status_code, 200)
+        ticket = self._web_tickets()
+        self.assertIn(ticket.number, response.text)
+        self.assertNotEqual(ticket.partner_id, employee_partner)
+        self.assertTrue(ticket.partner_id.partner_share)
+        self.assertEqual(ticket.partner_id.email_normalized, 'lan@example.com')
+        request_message = ticket.message_ids.filtered(lambda m: m.message_type == 'comment')
+        self.assertEqual(request_message.author_id, ticket.partner_id)
+        self.assertNotIn(employee_partner, ticket.message_partner_ids)
+        self.assertRecordValues(ticket, [{'agent_reply_count': 0, 'date_first_response': False}])
+        # the next submission with that address reuses that contact
+        self.url_open(f'/cskh/submit?team={self.team.id}', data=self._form_data(partner_email='lan@example.com'))
+        self.assertEqual(self._web_tickets().partner_id, ticket.partner_id)
+
+    def test_public_attachments_total_cap(self):
+        """The public form (unverified sender) caps the total size of the files; the portal
+        form only caps each file."""
+        self.env['ir.config_parameter'].set_param('cskh_helpdesk.web_form_public_max_total_size', 1)
+        files = [('attachments', (f'photo{i}.jpg', b'x' * (600 * 1024), 'image/jpeg')) for i in range(2)]
+        page = self.url_open(f'/cskh/submit?team={self.team.id}').text
+        self.assertIn('At most 5 files of 10 MB each, 1 MB in total.', page)
+        response = self.url_open(f'/cskh/submit?team={self.team.id}', data=self._form_data(), files=files)
+        self.assertIn('The attachments are too large: at most 1 MB in total.', response.text)
+        self.assertFalse(self._web_tickets())
+        response = self.url_open(f'/cskh/submit?team={self.team.id}', data=self._form_data(), files=files[:1])
+        self.assertEqual(self._web_tickets().message_ids.attachment_ids.mapped('name'), ['photo0.jpg'])
+        self.authenticate('cskh_portal', 'cskh_portal')
+        page = self.url_open('/my/cskh-tickets/new').text
+        self.assertIn('At most 5 files of 10 MB each.', page)
+        self.url_open('/my/cskh-tickets/new', data=self._form_data(name='Ảnh chụp màn hình'), files=files)
+        ticket = self._web_tickets().filtered(lambda t: t.partner_id == self.partner_portal)
+        self.assertEqual(len(ticket.message_ids.attachment_ids), 2)
+
     def test_missing_fields_rerender_with_values(self):
         response = self.url_open(f'/cskh/submit?team={self.team.id}', data=self._form_data(
             name='', partner_email='not-an-email', description='Chi tiết <b>quan trọng</b>'))
@@ -419,6 +475,8 @@ class TestWebForm(CskhPortalCommon):
             partner_email='sender9@example.vn'))
         self.assertIn('too many requests', response.text)
         self.assertEqual(len(self._web_tickets()), 2)
+        self.assertFalse(self.env['res.partner'].search([('email', '=', 'sender9@example.vn')]),
+                         "The rate limit comes before any contact is looked up or created")
         # by email: tickets of that address sent from elsewhere count too
         self.env['ir.config_parameter'].set_param('cskh_helpdesk.web_form_rate_limit', 3)
         self._web_tickets().sudo().web_form_ip = '10.0.0.1'
@@ -443,6 +501,74 @@ class TestWebForm(CskhPortalCommon):
         self.assertEqual(Ticket._get_web_form_recent_count(), 0)
         with freeze_time('2999-01-01'):
             self.assertEqual(Ticket._get_web_form_recent_count(ip='10.1.1.1'), 0)
+
+
+@tagged('post_install', '-at_install', 'cskh')
+class TestWebFormRateLimitRace(TransactionCase):
+    """Two web submissions at the last slot of the rate limit, in two real transactions
+    (two Odoo workers): only one may pass."""
+
+    IP = '203.0.113.7'
+    EMAIL = 'race@example.com'
+
+    def _env(self, cr):
+        return api.Environment(cr, SUPERUSER_ID, {})
+
+    def _cleanup(self):
+        with self.registry.cursor() as cr:
+            tickets = self._env(cr)['cskh.ticket'].with_context(active_test=False).search(
+                [('web_form_ip', '=', self.IP)])
+            tickets.unlink()
+
+    def _wait_for_lock_wait(self, pid):
+        """Whether the backend ``pid`` starts waiting for a web form lock within 20 s."""
+        with self.registry.cursor() as cr:
+            for _attempt in range(200):
+                cr.execute("""
+                    SELECT 1 FROM pg_locks
+                     WHERE locktype = 'advisory' AND NOT granted AND pid = %s AND classid = %s
+                """, [pid, WEB_FORM_LOCK_SPACE])
+                if cr.fetchone():
+                    return True
+                time.sleep(0.1)
+        return False
+
+    def test_parallel_submissions_last_slot(self):
+        self.addCleanup(self._cleanup)
+        with self.registry.cursor() as cr_1, self.registry.cursor() as cr_2:
+            env_1, env_2 = self._env(cr_1), self._env(cr_2)
+            # both requests have already read the database: their snapshots are taken
+            for env in (env_1, env_2):
+                self.assertEqual(env['cskh.ticket']._get_web_form_recent_count(ip=self.IP, email=self.EMAIL), 0)
+            cr_2.execute("SELECT pg_backend_pid()")
+            pid_2 = cr_2.fetchone()[0]
+
+            # the first submission takes the last slot and creates its ticket...
+            self.assertTrue(env_1['cskh.ticket']._web_form_take_rate_slot(self.IP, self.EMAIL, limit=1))
+            env_1['cskh.ticket'].create({'name': 'First', 'channel': 'web', 'web_form_ip': self.IP})
+            env_1.flush_all()
+            # ... and its worker commits once the second submission waits for it
+            waited = []
+
+            def commit_first():
+                waited.append(self._wait_for_lock_wait(pid_2))
+                cr_1.commit()
+            thread = threading.Thread(target=commit_first)
+            thread.start()
+            cr_2.execute("SET LOCAL lock_timeout = '30s'")
+            allowed = env_2['cskh.ticket']._web_form_take_rate_slot(self.IP, self.EMAIL, limit=1)
+            thread.join(30)
+            self.assertEqual(waited, [True], "the second submission waits for the first one")
+            self.assertFalse(allowed, "the second submission sees the first one's ticket")
+
+    def test_other_keys_do_not_wait(self):
+        """Submissions from another IP with another email are not held up."""
+        self.addCleanup(self._cleanup)
+        with self.registry.cursor() as cr_1, self.registry.cursor() as cr_2:
+            env_1, env_2 = self._env(cr_1), self._env(cr_2)
+            self.assertTrue(env_1['cskh.ticket']._web_form_take_rate_slot(self.IP, self.EMAIL, limit=1))
+            cr_2.execute("SET LOCAL lock_timeout = '2s'")
+            self.assertTrue(env_2['cskh.ticket']._web_form_take_rate_slot('198.51.100.1', 'other@example.com', limit=1))
 
 
 @tagged('post_install', '-at_install', 'cskh')
