@@ -609,6 +609,20 @@ class TestPortalVietnamese(CskhPortalCommon):
         self.assertIn(web_ticket.number, response.text)
         self.assertEqual(web_ticket.partner_id.lang, 'vi_VN', "New customers are answered in their language")
 
+    def test_sentences_translate_as_a_whole(self):
+        """A sentence with values is one term for translators (not "At most" / "files of" /
+        "MB each."), and its translation keeps the values."""
+        view = self.env.ref('cskh_helpdesk.ticket_form')
+        terms = self.env['ir.ui.view']._fields['arch_db'].get_trans_terms(view.arch_db)
+        term = ('At most <t class="o_translate_inline" t-out="max_files"/> files of '
+                '<t class="o_translate_inline" t-out="max_file_size"/> MB each.')
+        self.assertIn(term, terms)
+        self.assertFalse({'At most', 'files of', 'MB each.'} & set(terms))
+        view.update_field_translations('arch_db', {'vi_VN': {term: term.replace('At most', 'Tối đa').replace(
+            'files of', 'tệp, mỗi tệp tối đa').replace('MB each.', 'MB.')}})
+        self.authenticate('cskh_portal', 'cskh_portal')
+        self.assertIn('Tối đa 5 tệp, mỗi tệp tối đa 10 MB.', self.url_open('/vi/my/cskh-tickets/new').text)
+
 
 @tagged('post_install', '-at_install', 'cskh')
 class TestPortalTour(CskhPortalCommon):
