@@ -52,7 +52,7 @@ SHOTS = [
      '.o_graph_renderer canvas'),
     ('screenshot_sla_analysis.png', 'admin', '/odoo/cskh-sla-analysis',
      '.o_pivot table tbody tr'),
-    ('screenshot_portal.png', 'bich', '/my/tickets',
+    ('screenshot_portal.png', 'bich', '/my/cskh-tickets',
      '.o_cskh_portal_ticket_row'),
     ('screenshot_survey.png', None, lambda rpc: f'/cskh/survey/{rpc.survey_token()}',
      '.o_cskh_survey form'),
@@ -109,13 +109,13 @@ class Rpc:
         return max(tickets, key=lambda t: len(t['message_ids']))['id']
 
     def survey_token(self):
+        # the survey's own token: readable by administrators only
         responses = self.call_kw('cskh.survey.response', 'search_read',
-                                 [[('state', '=', 'sent'), ('rating_id', '!=', False)]],
-                                 {'fields': ['rating_id'], 'limit': 1})
+                                 [[('state', '=', 'sent'), ('access_token', '!=', False)]],
+                                 {'fields': ['access_token'], 'limit': 1})
         if not responses:
             sys.exit("error: the demo has no survey awaiting an answer")
-        rating = self.call_kw('rating.rating', 'read', [[responses[0]['rating_id'][0]], ['access_token']])
-        return rating[0]['access_token']
+        return responses[0]['access_token']
 
 
 class Chromium:

@@ -13,6 +13,8 @@ HONEYPOT_FIELD = 'cskh_website'
 WEB_FORM_LIMITS = {
     'max_file_size': ('cskh_helpdesk.web_form_max_file_size', 10),  # MB per file
     'max_files': ('cskh_helpdesk.web_form_max_files', 5),
+    # MB for all the files of one submission of the public form, whose sender is unverified
+    'public_max_total_size': ('cskh_helpdesk.web_form_public_max_total_size', 10),
     'rate_limit': ('cskh_helpdesk.web_form_rate_limit', 5),  # tickets per hour per IP / email
 }
 # Submitted text fields and their maximum length (the form's maxlength, enforced again here).
@@ -20,6 +22,10 @@ FORM_TEXT_FIELDS = {
     'partner_name': 128, 'partner_email': 128, 'partner_phone': 64, 'name': 256,
     'description': 50000, 'type_id': 16, 'team_id': 16,
 }
+# Our portal pages live under their own prefix: /my/tickets belongs to the other
+# helpdesks (Odoo's Helpdesk, OCA helpdesk_mgmt) that may be installed alongside.
+PORTAL_URL = '/my/cskh-tickets'
+MB = 1024 * 1024
 
 
 class CskhCustomerPortal(CustomerPortal):
@@ -70,7 +76,7 @@ class CskhCustomerPortal(CustomerPortal):
             return Domain(search_in, 'ilike', search)
         return Domain('number', 'ilike', search) | Domain('name', 'ilike', search)
 
-    @http.route(['/my/tickets', '/my/tickets/page/<int:page>'], type='http', auth='user', website=True)
+    @http.route([PORTAL_URL, f'{PORTAL_URL}/page/<int:page>'], type='http', auth='user', website=True)
     def portal_my_tickets(self, page=1, sortby=None, filterby=None, search=None, search_in='all', **kw):
         """List the tickets the user may read (his company's and those he follows)."""
         values = self._prepare_portal_layout_values()
@@ -84,7 +90,7 @@ class CskhCustomerPortal(CustomerPortal):
             domain &= self._cskh_ticket_get_search_domain(search_in, search)
 
         pager = portal_pager(
-            url='/my/tickets',
+            url=PORTAL_URL,
             url_args={'sortby': sortby, 'filterby': filterby, 'search': search, 'search_in': search_in},
             total=Ticket.search_count(domain),
             page=page,
@@ -97,7 +103,7 @@ class CskhCustomerPortal(CustomerPortal):
         values.update({
             'tickets': tickets.sudo(),
             'page_name': 'cskh_ticket',
-            'default_url': '/my/tickets',
+            'default_url': PORTAL_URL,
             'pager': pager,
             'searchbar_sortings': sortings,
             'sortby': sortby,
@@ -130,8 +136,8 @@ class CskhCustomerPortal(CustomerPortal):
         """Anonymous visitors without token are asked to log in, anyone else gets a 404
         (the existence of other customers' tickets is not disclosed)."""
         if request.env.user._is_public() and not access_token:
-            return request.redirect(f'/web/login?redirect=/my/tickets/{ticket_id}')
-        return request.not_found()
+            return request.redirect(f'/web/login?redirect={PORTAL_URL}/{ticket_id}')
+        raise request.not_found()
 
     def _cskh_ticket_get_page_view_values(self, ticket, access_token, **kwargs):
         ticket._portal_ensure_token()
@@ -143,7 +149,7 @@ class CskhCustomerPortal(CustomerPortal):
         }
         return self._get_page_view_values(ticket, access_token, values, 'my_cskh_tickets_history', False, **kwargs)
 
-    @http.route('/my/tickets/<int:ticket_id>', type='http', auth='public', website=True)
+    @http.route(f'{PORTAL_URL}/<int:ticket_id>', type='http', auth='public', website=True)
     def portal_my_ticket(self, ticket_id, access_token=None, **kw):
         ticket_sudo = self._cskh_ticket_check_access(ticket_id, access_token)
         if not ticket_sudo:
@@ -151,7 +157,7 @@ class CskhCustomerPortal(CustomerPortal):
         values = self._cskh_ticket_get_page_view_values(ticket_sudo, access_token, **kw)
         return request.render('cskh_helpdesk.portal_my_ticket', values)
 
-    @http.route('/my/tickets/<int:ticket_id>/close', type='http', auth='public', methods=['POST'], website=True)
+    @http.route(f'{PORTAL_URL}/<int:ticket_id>/close', type='http', auth='public', methods=['POST'], website=True)
     def portal_my_ticket_close(self, ticket_id, access_token=None, **kw):
         """The customer's "Close this ticket" button (a CSRF-protected form)."""
         ticket_sudo = self._cskh_ticket_check_access(ticket_id, access_token)
@@ -159,7 +165,7 @@ class CskhCustomerPortal(CustomerPortal):
             return self._cskh_ticket_not_accessible(ticket_id, access_token)
         author = ticket_sudo.partner_id if request.env.user._is_public() else request.env.user.partner_id
         ticket_sudo.action_portal_close(partner=author)
-        url = f'/my/tickets/{ticket_id}'
+        url = f'{PORTAL_URL}/{ticket_id}'
         if access_token:
             url += f'?access_token={access_token}'
         return request.redirect(url)
@@ -183,7 +189,6 @@ class CskhCustomerPortal(CustomerPortal):
         return request.env['cskh.team'].sudo().search([('use_website_form', '=', True)])
 
     def _cskh_form_get_values(self, form, errors, teams, fixed_team, action, portal_partner):
-        limits = {key: self._cskh_form_get_limit(key) for key in ('max_file_size', 'max_files')}
         return {
             'form': form,
             'errors': errors,
@@ -193,28 +198,39 @@ class CskhCustomerPortal(CustomerPortal):
             'form_action': action,
             'portal_partner': portal_partner,
             'honeypot_field': HONEYPOT_FIELD,
-            'max_file_size': limits['max_file_size'],
-            'max_files': limits['max_files'],
+            'max_file_size': self._cskh_form_get_limit('max_file_size'),
+            'max_files': self._cskh_form_get_limit('max_files'),
+            'max_total_size': 0 if portal_partner else self._cskh_form_get_limit('public_max_total_size'),
             'page_name': 'cskh_ticket_new',
         }
 
-    def _cskh_form_read_files(self, errors):
-        """The uploaded files as (name, content), enforcing the count and size limits."""
+    def _cskh_form_read_files(self, errors, public=False):
+        """The uploaded files as (name, content), enforcing the count and size limits:
+        a size per file, and for the public form (unverified sender) a total size too."""
+        env = request.env
         files = [f for f in request.httprequest.files.getlist('attachments') if f.filename]
         max_files = self._cskh_form_get_limit('max_files')
-        max_bytes = self._cskh_form_get_limit('max_file_size') * 1024 * 1024
         if len(files) > max_files:
-            errors['attachments'] = request.env._(
-                "You can attach at most %(count)s files.", count=max_files)
+            errors['attachments'] = env._("You can attach at most %(count)s files.", count=max_files)
             return []
+        file_mb = self._cskh_form_get_limit('max_file_size')
+        total_mb = self._cskh_form_get_limit('public_max_total_size') if public else 0
+        remaining = total_mb * MB if total_mb > 0 else None
         result = []
         for upload in files:
-            content = upload.read(max_bytes + 1)
-            if len(content) > max_bytes:
-                errors['attachments'] = request.env._(
+            limit = file_mb * MB if remaining is None else min(file_mb * MB, remaining)
+            content = upload.read(limit + 1)
+            if len(content) > file_mb * MB:
+                errors['attachments'] = env._(
                     "The file %(name)s is too large: at most %(size)s MB per file.",
-                    name=upload.filename, size=self._cskh_form_get_limit('max_file_size'))
+                    name=upload.filename, size=file_mb)
                 return []
+            if remaining is not None:
+                if len(content) > remaining:
+                    errors['attachments'] = env._(
+                        "The attachments are too large: at most %(size)s MB in total.", size=total_mb)
+                    return []
+                remaining -= len(content)
             result.append((upload.filename, content))
         return result
 
@@ -236,19 +252,24 @@ class CskhCustomerPortal(CustomerPortal):
         return errors
 
     def _cskh_form_check_rate_limit(self, email, errors):
-        """Refuse the submission when its IP or email sent too many web tickets in the last hour."""
+        """Refuse the submission when its IP or email sent too many web tickets in the
+        last hour. The client IP is ``remote_addr``, which Odoo sets from X-Forwarded-For
+        when it runs with ``proxy_mode`` behind a reverse proxy."""
         limit = self._cskh_form_get_limit('rate_limit')
-        ip = request.httprequest.remote_addr
-        normalized = tools.email_normalize(email) if email else False
-        if limit and request.env['cskh.ticket']._get_web_form_recent_count(ip=ip, email=normalized) >= limit:
+        if limit > 0 and not request.env['cskh.ticket']._web_form_take_rate_slot(
+                ip=request.httprequest.remote_addr, email=email, limit=limit):
             errors['form'] = request.env._(
                 "You have sent too many requests in a short time. Please try again later.")
 
     def _cskh_form_get_partner(self, form):
-        """The customer of a public submission: the first contact with that email, or a new one."""
+        """The customer of a public submission: the first contact with that email that
+        is not a user of the staff, or a new contact. Anybody can type any address, so
+        a submission never speaks for an employee (it would count as his answer and
+        make him the customer); his address then gets a contact of its own."""
         Partner = request.env['res.partner'].sudo()
         email = tools.email_normalize(form['partner_email'])
-        partner = Partner.search([('email_normalized', '=', email)], order='id', limit=1)
+        partner = Partner.search(
+            [('email_normalized', '=', email), ('partner_share', '=', True)], order='id', limit=1)
         return partner or Partner.create({
             'name': form['partner_name'],
             'email': form['partner_email'],
@@ -273,7 +294,8 @@ class CskhCustomerPortal(CustomerPortal):
 
     def _cskh_create_ticket(self, form, files, partner):
         """Create the ticket as the customer would by email: he follows it and his request,
-        with its attachments, opens the conversation."""
+        with its attachments, opens the conversation (a customer's message: it is not an
+        agent's answer, ``partner`` is never a user of the staff)."""
         Ticket = request.env['cskh.ticket'].sudo().with_context(
             mail_create_nosubscribe=True, attachments_mime_plainxml=True)
         ticket = Ticket.create(self._cskh_prepare_ticket_values(form, partner))
@@ -303,7 +325,7 @@ class CskhCustomerPortal(CustomerPortal):
                 # a robot: look successful, create nothing
                 return request.render('cskh_helpdesk.ticket_submit_thanks', {'ticket': None})
             errors = self._cskh_form_validate(form, teams, portal_partner)
-            files = self._cskh_form_read_files(errors)
+            files = self._cskh_form_read_files(errors, public=not portal_partner)
             if not errors:
                 self._cskh_form_check_rate_limit(form['partner_email'], errors)
             if not errors:
@@ -316,13 +338,18 @@ class CskhCustomerPortal(CustomerPortal):
             values = {**self._prepare_portal_layout_values(), **values}
         return request.render(template, values)
 
-    @http.route('/my/tickets/new', type='http', auth='user', methods=['GET', 'POST'], website=True)
+    @http.route(f'{PORTAL_URL}/new', type='http', auth='user', methods=['GET', 'POST'], website=True)
     def portal_ticket_new(self, **kw):
-        """Submission form of logged-in customers: they are the ticket's customer."""
+        """Submission form of logged-in customers: they are the ticket's customer.
+        Staff members are sent to the Helpdesk app: a ticket they submitted here would
+        make them the customer and count their request as an agent's answer."""
         if not self._cskh_form_get_teams():
-            return request.not_found()
+            raise request.not_found()
+        if request.env.user._is_internal():
+            values = {**self._prepare_portal_layout_values(), 'page_name': 'cskh_ticket_new'}
+            return request.render('cskh_helpdesk.portal_ticket_new_staff', values, status=403)
         return self._cskh_form_handle(
-            'cskh_helpdesk.portal_ticket_new', '/my/tickets/new', portal_partner=request.env.user.partner_id)
+            'cskh_helpdesk.portal_ticket_new', f'{PORTAL_URL}/new', portal_partner=request.env.user.partner_id)
 
     @http.route('/cskh/submit', type='http', auth='public', methods=['GET', 'POST'], website=True)
     def cskh_ticket_submit(self, team=None, **kw):
@@ -333,8 +360,8 @@ class CskhCustomerPortal(CustomerPortal):
         if team:
             fixed_team = teams.filtered(lambda t: str(t.id) == str(team))
             if not fixed_team:
-                return request.not_found()
+                raise request.not_found()
         elif not teams:
-            return request.not_found()
+            raise request.not_found()
         action = f'/cskh/submit?team={fixed_team.id}' if fixed_team else '/cskh/submit'
         return self._cskh_form_handle('cskh_helpdesk.ticket_submit_page', action, fixed_team=fixed_team)

@@ -10,28 +10,27 @@ CES_VALUES = range(1, 8)
 class CskhSurveyController(http.Controller):
     """Public satisfaction survey pages, reached from the survey email.
 
-    The token of the survey (the one of its ``rating.rating``) is the only key:
-    it opens its own ticket's survey and nothing else. Everything after the token
-    check runs as superuser, so nothing before it may read records."""
+    The token of the survey is the only key: it opens its own ticket's survey and
+    nothing else. Everything after the token check runs as superuser, so nothing
+    before it may read records. Pages (GET) never change anything."""
 
     @http.route('/cskh/survey/<string:token>/<int:csat>', type='http', auth='public', methods=['GET'])
     def survey_one_click(self, token, csat, **kwargs):
-        """One-click CSAT from the email: record the score, then show the full form
-        so the customer may add NPS, CES and a comment."""
+        """A score link of the email: the survey form with that score chosen. Nothing is
+        recorded until the customer sends the form: mail providers' link scanners open
+        every link of a mail (as Odoo's ``/rate/<token>/<rate>`` does)."""
         response = request.env['cskh.survey.response']._get_by_token(token)
         error = self._check_survey(response)
         if error:
             return error
         if csat not in CSAT_VALUES:
             return self._render_form(response, errors=['csat'], status=400)
-        # HEAD requests come from link checkers of mail providers: never record them
-        if request.httprequest.method == 'GET':
-            response._apply_answer(csat)
-        return self._render_form(response, just_rated=True)
+        return self._render_form(response, values={'csat': str(csat)}, just_clicked=True)
 
     @http.route('/cskh/survey/<string:token>', type='http', auth='public', methods=['GET', 'POST'])
     def survey_form(self, token, **post):
-        """The full survey: CSAT, NPS, CES and comment, editable until expiry."""
+        """The full survey: CSAT, NPS, CES and comment, editable until expiry. Only the
+        POST of the form (CSRF-protected) records the answer."""
         response = request.env['cskh.survey.response']._get_by_token(token)
         error = self._check_survey(response)
         if error:
@@ -49,9 +48,16 @@ class CskhSurveyController(http.Controller):
     # ------------------------------------------------------------
 
     def _check_survey(self, response):
-        """An error page for an unknown or expired survey, else None."""
+        """An error page for an unknown or expired survey, or for a signed-in user who
+        is not its customer (staff members never answer for a customer), else None."""
         if not response:
             return self._render_page(response, 'cskh_helpdesk.survey_page_invalid', {}, status=404)
+        user = request.env.user
+        if not user._is_public() and (
+                user._is_internal()
+                or user.partner_id.commercial_partner_id != response.partner_id.commercial_partner_id):
+            return self._render_page(response, 'cskh_helpdesk.survey_page_other_user', {
+                'response': response, 'user_name': user.name, 'is_staff': user._is_internal()}, status=403)
         if response._is_expired():
             return self._render_page(response, 'cskh_helpdesk.survey_page_expired', {'response': response}, status=410)
         return None
@@ -81,14 +87,14 @@ class CskhSurveyController(http.Controller):
             values[name] = score
         return values, errors
 
-    def _render_form(self, response, errors=(), values=None, just_rated=False, status=200):
+    def _render_form(self, response, errors=(), values=None, just_clicked=False, status=200):
         return self._render_page(response, 'cskh_helpdesk.survey_page_form', {
             'response': response,
             'ticket': response.ticket_id,
             'token': response._get_access_token(),
             'errors': errors,
             'values': values or {},
-            'just_rated': just_rated,
+            'just_clicked': just_clicked,
             'csat_values': CSAT_VALUES,
             'nps_values': NPS_VALUES,
             'ces_values': CES_VALUES,

@@ -1,7 +1,8 @@
+import uuid
 from collections import defaultdict
 from datetime import timedelta
 
-from odoo import api, fields, models
+from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.fields import Domain
 
@@ -17,8 +18,9 @@ class CskhSurveyResponse(models.Model):
 
     The record is created when the ticket is closed (``scheduled``), the email
     goes out at ``date_scheduled`` (``sent``) and the customer's answer makes it
-    ``answered``. Its public token is the one of the linked ``rating.rating``, so
-    the CSAT also lives in Odoo's standard rating reports.
+    ``answered``. The CSAT is mirrored on a ``rating.rating`` of the ticket, so it
+    also lives in Odoo's standard rating reports; the survey links carry a token of
+    their own, which only administrators can read (agents read ratings).
     """
     _name = 'cskh.survey.response'
     _description = "Satisfaction Survey Response"
@@ -37,6 +39,9 @@ class CskhSurveyResponse(models.Model):
     user_id = fields.Many2one(related='ticket_id.user_id', store=True, string="Assigned to")
     company_id = fields.Many2one(related='ticket_id.company_id', store=True, index=True)
     rating_id = fields.Many2one('rating.rating', string="Rating", readonly=True, ondelete='set null')
+    access_token = fields.Char(
+        "Security Token", readonly=True, copy=False, index='btree_not_null', groups='base.group_system',
+        help="Key of the survey links emailed to the customer.")
     state = fields.Selection([
         ('scheduled', "Scheduled"),
         ('sent', "Sent"),
@@ -119,17 +124,36 @@ class CskhSurveyResponse(models.Model):
                 'date_sent': now,
                 'date_expiry': expiry_days and now + timedelta(days=expiry_days),
             })
-            ticket = response.ticket_id.with_context(cskh_survey_response_id=response.id)
-            lang = response.partner_id.lang
-            ticket.message_post_with_source(
-                template.with_context(lang=lang) if lang else template,
-                email_layout_xmlid='mail.mail_notification_light',
-                subtype_xmlid='mail.mt_note',
-            )
+            response._ensure_access_token()
+            response._notify_survey(template)
+
+    def _notify_survey(self, template):
+        """Email the survey to its customer, and log in the chatter that it was sent.
+
+        The mail carries the survey links, i.e. the token: it is a notification of the
+        customer only (``message_notify``: not shown in the chatter, readable only by its
+        author and recipients), written by the company as system user rather than by the
+        user who closed the ticket; the chatter note has no link."""
+        self.ensure_one()
+        ticket = self.ticket_id.with_user(SUPERUSER_ID).sudo()
+        template = template.with_context(cskh_survey_response_id=self.id)
+        values = template._generate_template(ticket.ids, ('body_html', 'email_from', 'subject'))[ticket.id]
+        ticket.message_notify(
+            partner_ids=self.partner_id.ids,
+            author_id=ticket.company_id.partner_id.id,
+            email_from=values.get('email_from') or None,
+            subject=values.get('subject') or False,
+            body=values.get('body_html') or '',
+            email_layout_xmlid='mail.mail_notification_light',
+            force_email_lang=template._render_lang(ticket.ids)[ticket.id],
+            mail_auto_delete=template.auto_delete,
+        )
+        ticket._message_log(body=self.env._(
+            "Satisfaction survey sent to %(customer)s.", customer=self.partner_id.display_name))
 
     def _create_ratings(self):
-        """One ``rating.rating`` per survey (as ``_rating_get_access_token`` does), so its
-        token opens this survey only, and the CSAT appears in Odoo's rating views."""
+        """One ``rating.rating`` per survey (as ``_rating_get_access_token`` does), so
+        that its CSAT appears in Odoo's rating views."""
         model_id = self.env['ir.model']._get_id('cskh.ticket')
         todo = self.filtered(lambda r: not r.rating_id)
         ratings = self.env['rating.rating'].sudo().create([{
@@ -142,9 +166,15 @@ class CskhSurveyResponse(models.Model):
         for response, rating in zip(todo, ratings):
             response.rating_id = rating
 
+    def _ensure_access_token(self):
+        """Give a survey link key to the surveys without one (as ``_portal_ensure_token``)."""
+        for response in self.sudo().filtered(lambda r: not r.access_token):
+            response.access_token = uuid.uuid4().hex
+
     def _get_access_token(self):
         self.ensure_one()
-        return self.sudo().rating_id.access_token
+        self._ensure_access_token()
+        return self.sudo().access_token
 
     def _get_survey_url(self, csat=None):
         """Public URL of the survey page, or of the one-click CSAT link when ``csat`` is given."""
@@ -158,16 +188,11 @@ class CskhSurveyResponse(models.Model):
 
     @api.model
     def _get_by_token(self, token):
-        """The survey opened by ``token`` (sudo), or an empty recordset. Only tokens of
-        ratings on tickets are accepted: a portal token or another document's rating
-        token never opens a survey."""
+        """The survey opened by ``token`` (sudo), or an empty recordset. Only the survey's
+        own token is accepted: a portal token or a rating token never opens a survey."""
         if not token or not isinstance(token, str):
             return self.sudo().browse()
-        rating = self.env['rating.rating'].sudo().search(
-            [('access_token', '=', token), ('res_model', '=', 'cskh.ticket')], limit=1)
-        if not rating:
-            return self.sudo().browse()
-        return self.sudo().search([('rating_id', '=', rating.id), ('state', 'in', ('sent', 'answered'))], limit=1)
+        return self.sudo().search([('access_token', '=', token), ('state', 'in', ('sent', 'answered'))], limit=1)
 
     def _is_expired(self):
         self.ensure_one()

@@ -1,5 +1,6 @@
 import ast
 import base64
+import hashlib
 import re
 import uuid
 from collections import defaultdict
@@ -11,7 +12,7 @@ from pytz import utc
 from odoo import api, fields, models, tools
 from odoo.exceptions import AccessError, MissingError, UserError
 from odoo.fields import Domain
-from odoo.tools import LazyTranslate
+from odoo.tools import SQL, LazyTranslate
 from odoo.tools.date_utils import localized
 from odoo.tools.mail import email_split_and_format, generate_tracking_message_id
 
@@ -35,6 +36,8 @@ CUSTOMER_TIERS = [
 
 MAX_ESCALATION_LEVEL = 3
 
+# first key of the web form's advisory locks ("cskh" in ASCII), apart from other apps' locks
+WEB_FORM_LOCK_SPACE = 0x63736B68
 # ticket fields the SLA policies' conditions look at (customer_tier follows partner_id)
 SLA_CONDITION_FIELDS = {'team_id', 'priority', 'type_id', 'tag_ids', 'customer_tier', 'partner_id'}
 
@@ -320,7 +323,7 @@ class CskhTicket(models.Model):
     def _compute_access_url(self):
         super()._compute_access_url()
         for ticket in self:
-            ticket.access_url = f'/my/tickets/{ticket.id}'
+            ticket.access_url = f'/my/cskh-tickets/{ticket.id}'
 
     # ------------------------------------------------------------
     # CRUD
@@ -976,6 +979,27 @@ class CskhTicket(models.Model):
         since = fields.Datetime.subtract(fields.Datetime.now(), hours=hours)
         domain = Domain('channel', '=', 'web') & Domain('create_date', '>=', since) & Domain.OR(conditions)
         return self.sudo().with_context(active_test=False).search_count(domain)
+
+    @api.model
+    def _web_form_take_rate_slot(self, ip, email, limit, hours=1):
+        """Whether a web submission from ``ip`` by ``email`` may create its ticket: fewer
+        than ``limit`` web tickets came from that IP or that email in the last ``hours``.
+
+        Atomic: a transaction-level advisory lock per key (IP, email), taken in one order
+        and held until the submission's ticket is committed, queues the submissions that
+        share a key, so two of them cannot both take the last slot. The count runs in a
+        cursor of its own: the request's snapshot (REPEATABLE READ) is older than the lock
+        and would miss a ticket committed while waiting for it."""
+        email = tools.email_normalize(email) if email else False
+        keys = sorted({
+            int.from_bytes(hashlib.blake2b(f'{kind}:{value}'.encode(), digest_size=4).digest(), 'big', signed=True)
+            for kind, value in (('ip', ip), ('email', email)) if value
+        })
+        for key in keys:
+            self.env.cr.execute(SQL("SELECT pg_advisory_xact_lock(%s, %s)", WEB_FORM_LOCK_SPACE, key))
+        with self.env.registry.cursor() as cr:
+            count = self.with_env(self.env(cr=cr))._get_web_form_recent_count(ip=ip, email=email, hours=hours)
+        return count < limit
     # ---- SATISFACTION SURVEY ----
     # ------------------------------------------------------------
 

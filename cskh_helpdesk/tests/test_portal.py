@@ -1,12 +1,16 @@
-from odoo import http
+import threading
+import time
+
+from odoo import SUPERUSER_ID, api, http
 from odoo.exceptions import AccessError
-from odoo.tests import HttpCase, tagged
+from odoo.tests import HttpCase, TransactionCase, tagged
 from odoo.tests.common import freeze_time
 from odoo.tools import mute_logger
 
 from odoo.addons.mail.tests.common import mail_new_test_user
 
 from odoo.addons.cskh_helpdesk.controllers.portal import CskhCustomerPortal
+from odoo.addons.cskh_helpdesk.models.cskh_ticket import WEB_FORM_LOCK_SPACE
 
 from .common import CskhCommon
 
@@ -72,13 +76,30 @@ class TestPortalAccess(CskhPortalCommon):
         response = self.url_open('/my')
         self.assertEqual(response.status_code, 200)
         self.assertIn('data-placeholder_count="cskh_ticket_count"', response.text)
-        self.assertIn('href="/my/tickets"', response.text)
+        self.assertIn('href="/my/cskh-tickets"', response.text)
         counters = self.make_jsonrpc_request('/my/counters', {'counters': ['cskh_ticket_count']})
         self.assertEqual(counters['cskh_ticket_count'], 2)
 
+    def test_portal_urls_namespaced(self):
+        """Our portal pages live under /my/cskh-tickets: /my/tickets and its pages are
+        routed by the other helpdesks (Odoo's Helpdesk, OCA helpdesk_mgmt), which would
+        make one of the two portals unreachable."""
+        ours = {rule.rule for rule in self.env['ir.http'].routing_map().iter_rules()
+                if rule.endpoint.__module__.startswith('odoo.addons.cskh_helpdesk.')}
+        self.assertTrue({'/my/cskh-tickets', '/my/cskh-tickets/page/<int:page>', '/my/cskh-tickets/<int:ticket_id>',
+                         '/my/cskh-tickets/<int:ticket_id>/close', '/my/cskh-tickets/new'} <= ours)
+        self.assertFalse({rule for rule in ours if rule.startswith('/my/') and not rule.startswith('/my/cskh-')})
+        # every link we generate: the record's portal URL, the email buttons (/mail/view)
+        self.assertEqual(self.ticket_own.access_url, f'/my/cskh-tickets/{self.ticket_own.id}')
+        self.assertTrue(self.ticket_own.get_portal_url().startswith(f'/my/cskh-tickets/{self.ticket_own.id}?'))
+        self.authenticate('cskh_portal', 'cskh_portal')
+        response = self.url_open(
+            f'/mail/view?model=cskh.ticket&res_id={self.ticket_own.id}', allow_redirects=False)
+        self.assertIn(f'/my/cskh-tickets/{self.ticket_own.id}', response.headers['Location'])
+
     def test_list_only_own_tickets(self):
         self.authenticate('cskh_portal', 'cskh_portal')
-        response = self.url_open('/my/tickets')
+        response = self.url_open('/my/cskh-tickets')
         self.assertEqual(response.status_code, 200)
         self.assertIn(self.ticket_own.number, response.text)
         self.assertIn(self.ticket_colleague.number, response.text)
@@ -88,33 +109,33 @@ class TestPortalAccess(CskhPortalCommon):
     def test_list_filters_search_sort_pager(self):
         self.ticket_colleague.stage_id = self.stage_solved
         self.authenticate('cskh_portal', 'cskh_portal')
-        open_page = self.url_open('/my/tickets').text
+        open_page = self.url_open('/my/cskh-tickets').text
         self.assertIn(self.ticket_own.number, open_page)
         self.assertNotIn(self.ticket_colleague.number, open_page)
-        closed_page = self.url_open('/my/tickets?filterby=closed').text
+        closed_page = self.url_open('/my/cskh-tickets?filterby=closed').text
         self.assertNotIn(self.ticket_own.number, closed_page)
         self.assertIn(self.ticket_colleague.number, closed_page)
-        found = self.url_open('/my/tickets', params={'filterby': 'all', 'search': 'hóa đơn'}).text
+        found = self.url_open('/my/cskh-tickets', params={'filterby': 'all', 'search': 'hóa đơn'}).text
         self.assertIn(self.ticket_colleague.number, found)
         self.assertNotIn(self.ticket_own.number, found)
         for sortby in ('date', 'update', 'number', 'name', 'stage', 'bogus'):
-            response = self.url_open('/my/tickets', params={'filterby': 'all', 'sortby': sortby})
+            response = self.url_open('/my/cskh-tickets', params={'filterby': 'all', 'sortby': sortby})
             self.assertEqual(response.status_code, 200, sortby)
             self.assertIn(self.ticket_own.number, response.text)
         step = CskhCustomerPortal._items_per_page
         self.env['cskh.ticket'].create([
             {'name': f'Ticket {i}', 'team_id': self.team.id, 'partner_id': self.partner_portal.id}
             for i in range(step)])
-        page_1 = self.url_open('/my/tickets').text
+        page_1 = self.url_open('/my/cskh-tickets').text
         self.assertEqual(page_1.count('o_cskh_portal_ticket_row'), step)
-        page_2 = self.url_open('/my/tickets/page/2').text
+        page_2 = self.url_open('/my/cskh-tickets/page/2').text
         self.assertEqual(page_2.count('o_cskh_portal_ticket_row'), 1, "step + 1 open tickets")
 
     def test_open_own_ticket(self):
         self.ticket_own.user_id = self.user_agent
         self.ticket_own.description = '<p>The printer shows error E-42</p>'
         self.authenticate('cskh_portal', 'cskh_portal')
-        response = self.url_open(f'/my/tickets/{self.ticket_own.id}')
+        response = self.url_open(f'/my/cskh-tickets/{self.ticket_own.id}')
         self.assertEqual(response.status_code, 200)
         for expected in (self.ticket_own.number, 'Máy in không hoạt động', self.team.name, 'Agent Lan',
                          'error E-42', 'o_portal_chatter', 'Close this ticket'):
@@ -126,46 +147,47 @@ class TestPortalAccess(CskhPortalCommon):
         response = self.ticket_own.survey_response_ids
         self.assertEqual(len(response), 1)
         self.authenticate('cskh_portal', 'cskh_portal')
-        page = self.url_open(f'/my/tickets/{self.ticket_own.id}')
+        page = self.url_open(f'/my/cskh-tickets/{self.ticket_own.id}')
         self.assertNotIn('ticket_survey_answer', page.text, "no block before an answer")
         response._apply_answer(4, nps=9, ces=2, comment='Nhân viên hỗ trợ rất nhiệt tình')
-        page = self.url_open(f'/my/tickets/{self.ticket_own.id}')
+        page = self.url_open(f'/my/cskh-tickets/{self.ticket_own.id}')
         self.assertIn('ticket_survey_answer', page.text)
         self.assertIn('4/5', page.text)
         self.assertIn('9/10', page.text)
         self.assertIn('Nhân viên hỗ trợ rất nhiệt tình', page.text)
 
-    @mute_logger('odoo.http')
     def test_open_other_customer_ticket(self):
         self.authenticate('cskh_portal', 'cskh_portal')
-        for url in (f'/my/tickets/{self.ticket_other.id}', '/my/tickets/999999'):
-            response = self.url_open(url)
+        for url in (f'/my/cskh-tickets/{self.ticket_other.id}', '/my/cskh-tickets/999999'):
+            with self.assertNoLogs('odoo.http', 'WARNING'):  # a 404 is raised, not returned
+                response = self.url_open(url)
             self.assertEqual(response.status_code, 404, url)
             self.assertNotIn('Secret of another customer', response.text)
             self.assertNotIn('Traceback', response.text)
 
     def test_token_link_without_login(self):
         token = self.ticket_other._portal_ensure_token()
-        response = self.url_open(f'/my/tickets/{self.ticket_other.id}?access_token={token}')
+        response = self.url_open(f'/my/cskh-tickets/{self.ticket_other.id}?access_token={token}')
         self.assertEqual(response.status_code, 200)
         self.assertIn(self.ticket_other.number, response.text)
         self.assertIn(f'data-token="{token}"', response.text)
 
-    @mute_logger('odoo.http')
     def test_wrong_token(self):
         self.ticket_other._portal_ensure_token()
-        response = self.url_open(f'/my/tickets/{self.ticket_other.id}?access_token=not-the-token')
+        with self.assertNoLogs('odoo.http', 'WARNING'):
+            response = self.url_open(f'/my/cskh-tickets/{self.ticket_other.id}?access_token=not-the-token')
         self.assertEqual(response.status_code, 404)
         self.assertNotIn('Secret of another customer', response.text)
         self.assertNotIn('Traceback', response.text)
         # without token, anonymous visitors are sent to the login page
-        response = self.url_open(f'/my/tickets/{self.ticket_other.id}', allow_redirects=False)
+        response = self.url_open(f'/my/cskh-tickets/{self.ticket_other.id}', allow_redirects=False)
         self.assertEqual(response.status_code, 303)
         self.assertIn('/web/login', response.headers['Location'])
         # a portal user with another ticket's token does not get this one
         token_own = self.ticket_own._portal_ensure_token()
         self.authenticate('cskh_portal', 'cskh_portal')
-        response = self.url_open(f'/my/tickets/{self.ticket_other.id}?access_token={token_own}')
+        with self.assertNoLogs('odoo.http', 'WARNING'):
+            response = self.url_open(f'/my/cskh-tickets/{self.ticket_other.id}?access_token={token_own}')
         self.assertEqual(response.status_code, 404)
 
 
@@ -212,31 +234,31 @@ class TestPortalActions(CskhPortalCommon):
     def test_close_ticket(self):
         self.authenticate('cskh_portal', 'cskh_portal')
         response = self.url_open(
-            f'/my/tickets/{self.ticket_own.id}/close', data={'csrf_token': self._csrf()}, allow_redirects=False)
+            f'/my/cskh-tickets/{self.ticket_own.id}/close', data={'csrf_token': self._csrf()}, allow_redirects=False)
         self.assertEqual(response.status_code, 303)
         self.assertEqual(self.ticket_own.stage_id, self.stage_solved, "First closing stage that is not a cancellation")
         self.assertTrue(self.ticket_own.is_closed)
         log = self.ticket_own.message_ids.filtered(lambda m: 'closed the ticket' in str(m.body))
         self.assertEqual(log.author_id, self.partner_portal)
-        page = self.url_open(f'/my/tickets/{self.ticket_own.id}').text
+        page = self.url_open(f'/my/cskh-tickets/{self.ticket_own.id}').text
         self.assertNotIn('Close this ticket', page)
 
     @mute_logger('odoo.http')
     def test_close_refused(self):
         self.authenticate('cskh_portal', 'cskh_portal')
         # no CSRF token
-        response = self.url_open(f'/my/tickets/{self.ticket_own.id}/close', data={'x': '1'})
+        response = self.url_open(f'/my/cskh-tickets/{self.ticket_own.id}/close', data={'x': '1'})
         self.assertEqual(response.status_code, 400)
         self.assertFalse(self.ticket_own.is_closed)
         # not his ticket
-        response = self.url_open(f'/my/tickets/{self.ticket_other.id}/close', data={'csrf_token': self._csrf()})
+        response = self.url_open(f'/my/cskh-tickets/{self.ticket_other.id}/close', data={'csrf_token': self._csrf()})
         self.assertEqual(response.status_code, 404)
         self.assertFalse(self.ticket_other.is_closed)
 
     def test_close_with_token(self):
         token = self.ticket_other._portal_ensure_token()
         self.authenticate(None, None)
-        self.url_open(f'/my/tickets/{self.ticket_other.id}/close',
+        self.url_open(f'/my/cskh-tickets/{self.ticket_other.id}/close',
                       data={'csrf_token': self._csrf(), 'access_token': token})
         self.assertEqual(self.ticket_other.stage_id, self.stage_solved)
         log = self.ticket_other.message_ids.filtered(lambda m: 'closed the ticket' in str(m.body))
@@ -249,10 +271,22 @@ class TestPortalActions(CskhPortalCommon):
         ticket.action_portal_close(partner=self.partner_portal)
         self.assertFalse(ticket.is_closed)
 
+    def test_portal_form_refused_to_staff(self):
+        """A staff member never files a portal ticket in his own name: he would be its
+        customer and his request would count as an agent's answer."""
+        self.authenticate('cskh_agent', 'cskh_agent')
+        response = self.url_open('/my/cskh-tickets/new')
+        self.assertEqual(response.status_code, 403)
+        self.assertIn('o_cskh_portal_ticket_new_staff', response.text)
+        self.assertNotIn('o_cskh_ticket_form', response.text)
+        response = self.url_open('/my/cskh-tickets/new', data=self._form_data(name='Ticket của nhân viên'))
+        self.assertEqual(response.status_code, 403)
+        self.assertFalse(self._web_tickets())
+
     def test_portal_new_ticket_with_attachment(self):
         self.authenticate('cskh_portal', 'cskh_portal')
-        self.assertEqual(self.url_open('/my/tickets/new').status_code, 200)
-        response = self.url_open('/my/tickets/new', data=self._form_data(
+        self.assertEqual(self.url_open('/my/cskh-tickets/new').status_code, 200)
+        response = self.url_open('/my/cskh-tickets/new', data=self._form_data(
             partner_name='Someone Else', partner_email='spoof@example.com', name='Máy in kẹt giấy'),
             files=[('attachments', ('loi.png', b'\x89PNG fake image', 'image/png')),
                    ('attachments', ('page.html', b'<script>alert(1)</script>', 'text/html'))])
@@ -272,7 +306,7 @@ class TestPortalActions(CskhPortalCommon):
         first_message = ticket.message_ids.filtered(lambda m: m.author_id == self.partner_portal)
         self.assertEqual(first_message.attachment_ids, attachments)
         # he can open it right away
-        self.assertEqual(self.url_open(f'/my/tickets/{ticket.id}').status_code, 200)
+        self.assertEqual(self.url_open(f'/my/cskh-tickets/{ticket.id}').status_code, 200)
 
 
 @tagged('post_install', '-at_install', 'cskh')
@@ -294,10 +328,10 @@ class TestWebForm(CskhPortalCommon):
         self.assertIn(f'<option value="{self.team_c2.id}"', response.text)
         self.assertNotIn(self.team_private.name, response.text)
 
-    @mute_logger('odoo.http')
     def test_form_unknown_or_unpublished_team(self):
         for team in (str(self.team_private.id), '999999', 'abc'):
-            self.assertEqual(self.url_open(f'/cskh/submit?team={team}').status_code, 404, team)
+            with self.assertNoLogs('odoo.http', 'WARNING'):
+                self.assertEqual(self.url_open(f'/cskh/submit?team={team}').status_code, 404, team)
         response = self.url_open(f'/cskh/submit?team={self.team.id}', data=self._form_data(
             team_id=str(self.team_private.id)))
         self.assertEqual(response.status_code, 200)
@@ -332,6 +366,46 @@ class TestWebForm(CskhPortalCommon):
         ticket = self._web_tickets()
         self.assertEqual(ticket.partner_id, self.customer, "Matched by email, no duplicate contact")
         self.assertEqual(ticket.customer_tier, 'vip')
+
+    def test_employee_email_never_impersonated(self):
+        """Anybody can type an employee's address: the ticket gets a customer contact of
+        its own (the employee is neither its customer nor the author of its request),
+        and its first message is not an agent's answer."""
+        employee_partner = self.user_agent.partner_id
+        response = self.url_open(f'/cskh/submit?team={self.team.id}', data=self._form_data(
+            partner_email='Lan@Example.com', partner_name='Someone'))
+        self.assertEqual(response.status_code, 200)
+        ticket = self._web_tickets()
+        self.assertIn(ticket.number, response.text)
+        self.assertNotEqual(ticket.partner_id, employee_partner)
+        self.assertTrue(ticket.partner_id.partner_share)
+        self.assertEqual(ticket.partner_id.email_normalized, 'lan@example.com')
+        request_message = ticket.message_ids.filtered(lambda m: m.message_type == 'comment')
+        self.assertEqual(request_message.author_id, ticket.partner_id)
+        self.assertNotIn(employee_partner, ticket.message_partner_ids)
+        self.assertRecordValues(ticket, [{'agent_reply_count': 0, 'date_first_response': False}])
+        # the next submission with that address reuses that contact
+        self.url_open(f'/cskh/submit?team={self.team.id}', data=self._form_data(partner_email='lan@example.com'))
+        self.assertEqual(self._web_tickets().partner_id, ticket.partner_id)
+
+    def test_public_attachments_total_cap(self):
+        """The public form (unverified sender) caps the total size of the files; the portal
+        form only caps each file."""
+        self.env['ir.config_parameter'].set_param('cskh_helpdesk.web_form_public_max_total_size', 1)
+        files = [('attachments', (f'photo{i}.jpg', b'x' * (600 * 1024), 'image/jpeg')) for i in range(2)]
+        page = self.url_open(f'/cskh/submit?team={self.team.id}').text
+        self.assertIn('At most 5 files of 10 MB each, 1 MB in total.', page)
+        response = self.url_open(f'/cskh/submit?team={self.team.id}', data=self._form_data(), files=files)
+        self.assertIn('The attachments are too large: at most 1 MB in total.', response.text)
+        self.assertFalse(self._web_tickets())
+        response = self.url_open(f'/cskh/submit?team={self.team.id}', data=self._form_data(), files=files[:1])
+        self.assertEqual(self._web_tickets().message_ids.attachment_ids.mapped('name'), ['photo0.jpg'])
+        self.authenticate('cskh_portal', 'cskh_portal')
+        page = self.url_open('/my/cskh-tickets/new').text
+        self.assertIn('At most 5 files of 10 MB each.', page)
+        self.url_open('/my/cskh-tickets/new', data=self._form_data(name='Ảnh chụp màn hình'), files=files)
+        ticket = self._web_tickets().filtered(lambda t: t.partner_id == self.partner_portal)
+        self.assertEqual(len(ticket.message_ids.attachment_ids), 2)
 
     def test_missing_fields_rerender_with_values(self):
         response = self.url_open(f'/cskh/submit?team={self.team.id}', data=self._form_data(
@@ -401,6 +475,8 @@ class TestWebForm(CskhPortalCommon):
             partner_email='sender9@example.vn'))
         self.assertIn('too many requests', response.text)
         self.assertEqual(len(self._web_tickets()), 2)
+        self.assertFalse(self.env['res.partner'].search([('email', '=', 'sender9@example.vn')]),
+                         "The rate limit comes before any contact is looked up or created")
         # by email: tickets of that address sent from elsewhere count too
         self.env['ir.config_parameter'].set_param('cskh_helpdesk.web_form_rate_limit', 3)
         self._web_tickets().sudo().web_form_ip = '10.0.0.1'
@@ -428,6 +504,74 @@ class TestWebForm(CskhPortalCommon):
 
 
 @tagged('post_install', '-at_install', 'cskh')
+class TestWebFormRateLimitRace(TransactionCase):
+    """Two web submissions at the last slot of the rate limit, in two real transactions
+    (two Odoo workers): only one may pass."""
+
+    IP = '203.0.113.7'
+    EMAIL = 'race@example.com'
+
+    def _env(self, cr):
+        return api.Environment(cr, SUPERUSER_ID, {})
+
+    def _cleanup(self):
+        with self.registry.cursor() as cr:
+            tickets = self._env(cr)['cskh.ticket'].with_context(active_test=False).search(
+                [('web_form_ip', '=', self.IP)])
+            tickets.unlink()
+
+    def _wait_for_lock_wait(self, pid):
+        """Whether the backend ``pid`` starts waiting for a web form lock within 20 s."""
+        with self.registry.cursor() as cr:
+            for _attempt in range(200):
+                cr.execute("""
+                    SELECT 1 FROM pg_locks
+                     WHERE locktype = 'advisory' AND NOT granted AND pid = %s AND classid = %s
+                """, [pid, WEB_FORM_LOCK_SPACE])
+                if cr.fetchone():
+                    return True
+                time.sleep(0.1)
+        return False
+
+    def test_parallel_submissions_last_slot(self):
+        self.addCleanup(self._cleanup)
+        with self.registry.cursor() as cr_1, self.registry.cursor() as cr_2:
+            env_1, env_2 = self._env(cr_1), self._env(cr_2)
+            # both requests have already read the database: their snapshots are taken
+            for env in (env_1, env_2):
+                self.assertEqual(env['cskh.ticket']._get_web_form_recent_count(ip=self.IP, email=self.EMAIL), 0)
+            cr_2.execute("SELECT pg_backend_pid()")
+            pid_2 = cr_2.fetchone()[0]
+
+            # the first submission takes the last slot and creates its ticket...
+            self.assertTrue(env_1['cskh.ticket']._web_form_take_rate_slot(self.IP, self.EMAIL, limit=1))
+            env_1['cskh.ticket'].create({'name': 'First', 'channel': 'web', 'web_form_ip': self.IP})
+            env_1.flush_all()
+            # ... and its worker commits once the second submission waits for it
+            waited = []
+
+            def commit_first():
+                waited.append(self._wait_for_lock_wait(pid_2))
+                cr_1.commit()
+            thread = threading.Thread(target=commit_first)
+            thread.start()
+            cr_2.execute("SET LOCAL lock_timeout = '30s'")
+            allowed = env_2['cskh.ticket']._web_form_take_rate_slot(self.IP, self.EMAIL, limit=1)
+            thread.join(30)
+            self.assertEqual(waited, [True], "the second submission waits for the first one")
+            self.assertFalse(allowed, "the second submission sees the first one's ticket")
+
+    def test_other_keys_do_not_wait(self):
+        """Submissions from another IP with another email are not held up."""
+        self.addCleanup(self._cleanup)
+        with self.registry.cursor() as cr_1, self.registry.cursor() as cr_2:
+            env_1, env_2 = self._env(cr_1), self._env(cr_2)
+            self.assertTrue(env_1['cskh.ticket']._web_form_take_rate_slot(self.IP, self.EMAIL, limit=1))
+            cr_2.execute("SET LOCAL lock_timeout = '2s'")
+            self.assertTrue(env_2['cskh.ticket']._web_form_take_rate_slot('198.51.100.1', 'other@example.com', limit=1))
+
+
+@tagged('post_install', '-at_install', 'cskh')
 class TestPortalVietnamese(CskhPortalCommon):
 
     @classmethod
@@ -443,19 +587,19 @@ class TestPortalVietnamese(CskhPortalCommon):
             ticket.flush_recordset()
         ticket.message_post(body='Xin chào', message_type='comment')
         self.authenticate('cskh_portal', 'cskh_portal')
-        self.assertIn('03/14/2025', self.url_open(f'/en/my/tickets/{ticket.id}').text)
+        self.assertIn('03/14/2025', self.url_open(f'/en/my/cskh-tickets/{ticket.id}').text)
         pages = {
             '/vi/my': 'cskh_ticket_count',
-            '/vi/my/tickets?filterby=closed': 'Đổi trả hàng',
-            f'/vi/my/tickets/{ticket.id}': 'Đổi trả hàng',
-            '/vi/my/tickets/new': 'o_cskh_ticket_form',
+            '/vi/my/cskh-tickets?filterby=closed': 'Đổi trả hàng',
+            f'/vi/my/cskh-tickets/{ticket.id}': 'Đổi trả hàng',
+            '/vi/my/cskh-tickets/new': 'o_cskh_ticket_form',
         }
         for url, expected in pages.items():
             response = self.url_open(url)
             self.assertEqual(response.status_code, 200, url)
             self.assertIn(expected, response.text, url)
         # dates follow the Vietnamese format
-        self.assertIn('14/03/2025', self.url_open(f'/vi/my/tickets/{ticket.id}').text)
+        self.assertIn('14/03/2025', self.url_open(f'/vi/my/cskh-tickets/{ticket.id}').text)
         self.authenticate(None, None)
         response = self.url_open(f'/vi/cskh/submit?team={self.team.id}')
         self.assertEqual(response.status_code, 200)
@@ -464,6 +608,20 @@ class TestPortalVietnamese(CskhPortalCommon):
         web_ticket = self._web_tickets()
         self.assertIn(web_ticket.number, response.text)
         self.assertEqual(web_ticket.partner_id.lang, 'vi_VN', "New customers are answered in their language")
+
+    def test_sentences_translate_as_a_whole(self):
+        """A sentence with values is one term for translators (not "At most" / "files of" /
+        "MB each."), and its translation keeps the values."""
+        view = self.env.ref('cskh_helpdesk.ticket_form')
+        terms = self.env['ir.ui.view']._fields['arch_db'].get_trans_terms(view.arch_db)
+        term = ('At most <t class="o_translate_inline" t-out="max_files"/> files of '
+                '<t class="o_translate_inline" t-out="max_file_size"/> MB each.')
+        self.assertIn(term, terms)
+        self.assertFalse({'At most', 'files of', 'MB each.'} & set(terms))
+        view.update_field_translations('arch_db', {'vi_VN': {term: term.replace('At most', 'Tối đa').replace(
+            'files of', 'tệp, mỗi tệp tối đa').replace('MB each.', 'MB.')}})
+        self.authenticate('cskh_portal', 'cskh_portal')
+        self.assertIn('Tối đa 5 tệp, mỗi tệp tối đa 10 MB.', self.url_open('/vi/my/cskh-tickets/new').text)
 
 
 @tagged('post_install', '-at_install', 'cskh')

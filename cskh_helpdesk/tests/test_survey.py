@@ -1,13 +1,17 @@
+import importlib.util
 import re
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 from freezegun import freeze_time
 
+from odoo import http
 from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, tagged, users
 from odoo.tools import format_date, mute_logger
 
 from odoo.addons.cskh_helpdesk.tests.common import CskhCommon
+from odoo.addons.mail.tests.common import mail_new_test_user
 
 
 class CskhSurveyCommon(CskhCommon):
@@ -19,6 +23,7 @@ class CskhSurveyCommon(CskhCommon):
         cls.survey_template = cls.env.ref('cskh_helpdesk.mail_template_data_survey')
 
     def _survey_messages(self, ticket):
+        """Messages of the chatter carrying a survey link."""
         return ticket.message_ids.filtered(lambda m: '/cskh/survey/' in (m.body or ''))
 
     def _survey_mails(self, ticket):
@@ -55,13 +60,19 @@ class TestSurveySending(CskhSurveyCommon):
         self.assertTrue(response.date_expiry)
         self.assertEqual(response.rating_id.res_model, 'cskh.ticket')
         self.assertEqual(response.rating_id.res_id, ticket.id)
-        self.assertTrue(response.rating_id.access_token)
+        token = response.sudo().access_token
+        self.assertTrue(token)
+        self.assertNotEqual(token, response.rating_id.access_token, "the survey has its own token")
         mail = self._survey_mails(ticket)
         self.assertEqual(len(mail), 1)
         self.assertEqual(mail.recipient_ids, self.customer)
         for csat in range(1, 6):
-            self.assertIn(f'/cskh/survey/{response.rating_id.access_token}/{csat}', mail.body_html)
+            self.assertIn(f'/cskh/survey/{token}/{csat}', mail.body_html)
         self.assertEqual(ticket.survey_state, 'sent')
+        # the chatter says it was sent, without the links
+        self.assertFalse(self._survey_messages(ticket))
+        self.assertTrue(ticket.message_ids.filtered(
+            lambda m: f'Satisfaction survey sent to {self.customer.name}' in m.body))
 
         # writing the same closed stage again, or another edit, is not a new closure
         ticket.write({'stage_id': self.stage_solved.id})
@@ -279,6 +290,64 @@ class TestSurveyAnswers(CskhSurveyCommon):
 
 
 @tagged('post_install', '-at_install', 'cskh')
+class TestSurveyToken(CskhSurveyCommon):
+    """The survey links are the customer's: agents cannot read them over RPC, neither on
+    the survey, nor in the chatter, nor on the rating."""
+
+    def setUp(self):
+        super().setUp()
+        # closed by the agent himself: he is the author of what the closing posts
+        self.ticket = self._create_ticket(partner_id=self.customer.id, user_id=self.user_agent.id)
+        self.ticket.with_user(self.user_agent).stage_id = self.stage_solved
+        self.response = self.ticket.survey_response_ids
+        self.token = self.response._get_access_token()
+
+    @users('cskh_agent', 'cskh_manager')
+    def test_agent_cannot_read_token(self):
+        response = self.response.with_env(self.env)
+        self.assertEqual(response.read(['state'])[0]['state'], 'sent')
+        with self.assertRaises(AccessError):
+            response.read(['access_token'])
+        with self.assertRaises(AccessError):
+            response.search_read([('id', '=', response.id)], ['access_token'])
+        with self.assertRaises(AccessError):
+            response.search([('access_token', '=', self.token)])
+        # the chatter and the messages he may read carry no link
+        ticket = self.ticket.with_env(self.env)
+        self.assertFalse(self._survey_messages(ticket))
+        messages = self.env['mail.message'].search([('model', '=', 'cskh.ticket'), ('res_id', '=', ticket.id)])
+        self.assertTrue(messages)
+        self.assertFalse([body for body in messages.mapped('body') if self.token in body])
+        # the rating he may read has another token
+        self.assertNotEqual(response.rating_id.access_token, self.token)
+
+    def test_customer_mail_has_links(self):
+        mail = self._survey_mails(self.ticket)
+        self.assertEqual(len(mail), 1)
+        self.assertEqual(mail.recipient_ids, self.customer)
+        self.assertIn(f'/cskh/survey/{self.token}/5', mail.body_html)
+        self.assertNotEqual(mail.author_id, self.user_agent.partner_id)
+        self.assertTrue(self.ticket.message_ids.filtered(lambda m: 'Satisfaction survey sent to' in m.body))
+
+    def test_migration_moves_rating_token(self):
+        """Upgrading from 19.0.1.1.0: surveys sent with their rating's token keep it (the
+        links already emailed still work) and the rating gets a new one."""
+        rating = self.response.rating_id
+        self.response.sudo().access_token = False
+        rating.access_token = 'old-token-from-the-rating'
+        self.env.flush_all()
+        path = Path(__file__).parents[1] / 'migrations' / '19.0.1.2.0' / 'post-migrate.py'
+        spec = importlib.util.spec_from_file_location('cskh_post_migrate', path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        module.migrate(self.env.cr, '19.0.1.1.0')
+        self.env.invalidate_all()
+        self.assertEqual(self.response.sudo().access_token, 'old-token-from-the-rating')
+        self.assertNotEqual(rating.access_token, 'old-token-from-the-rating')
+        self.assertEqual(len(rating.access_token), 32)
+
+
+@tagged('post_install', '-at_install', 'cskh')
 class TestSurveyPage(HttpCase, CskhSurveyCommon):
 
     def setUp(self):
@@ -286,32 +355,84 @@ class TestSurveyPage(HttpCase, CskhSurveyCommon):
         self.ticket = self._create_ticket(partner_id=self.customer.id)
         self.ticket.stage_id = self.stage_solved
         self.response = self.ticket.survey_response_ids
-        self.token = self.response.rating_id.access_token
+        self.token = self.response._get_access_token()
 
     def _csrf(self, url):
         res = self.url_open(url)
         self.assertEqual(res.status_code, 200)
         return re.search(r'name="csrf_token" value="([^"]+)"', res.text).group(1)
 
-    def test_one_click_from_email(self):
+    def test_one_click_link_records_nothing(self):
+        """Mail link scanners open every link of a mail: a score link shows the form with
+        that score chosen and records nothing; only sending the form does."""
         mail = self._survey_mails(self.ticket)
         link = re.search(r'href="([^"]*/cskh/survey/[^"/]+/2)"', mail.body_html).group(1)
         res = self.url_open(link)
         self.assertEqual(res.status_code, 200)
-        self.assertIn('your rating has been recorded', res.text)
+        self.assertIn('o_cskh_survey_confirm', res.text)
+        self.assertRegex(res.text, r'<input[^>]*id="csat_2"[^>]*checked')
+        self.assertNotRegex(res.text, r'<input[^>]*id="csat_[1345]"[^>]*checked')
         self.assertIn('How likely are you to recommend us', res.text)
+        # HEAD requests and repeated GETs of every link record nothing either
+        for csat in range(1, 6):
+            self.url_open(f'/cskh/survey/{self.token}/{csat}')
+            self.opener.head(self.base_url() + f'/cskh/survey/{self.token}/{csat}', timeout=10)
+        self.url_open(f'/cskh/survey/{self.token}')
+        self.env.invalidate_all()
+        self.assertRecordValues(self.response, [{'state': 'sent', 'csat': 0, 'date': False}])
+        self.assertFalse(self.response.rating_id.consumed)
+        self.assertFalse(self.ticket.activity_ids)
+
+        # the customer sends the form
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', res.text).group(1)
+        res = self.url_open(f'/cskh/survey/{self.token}', data={'csrf_token': csrf, 'csat': '2'})
+        self.assertEqual(res.status_code, 200)
         self.env.invalidate_all()
         self.assertRecordValues(self.response, [{'state': 'answered', 'csat': 2, 'is_low_score': True}])
         self.assertEqual(self.response.rating_id.rating, 2)
         self.assertEqual(len(self.ticket.activity_ids), 1, "the leader is alerted")
 
-        # a HEAD request (link checker of a mail provider) records nothing
-        self.opener.head(self.base_url() + f'/cskh/survey/{self.token}/5', timeout=10)
-        self.env.invalidate_all()
-        self.assertEqual(self.response.csat, 2)
-
         res = self.url_open(f'/cskh/survey/{self.token}/9')
         self.assertEqual(res.status_code, 400)
+
+    @mute_logger('odoo.http')
+    def test_post_without_csrf_refused(self):
+        for url in (f'/cskh/survey/{self.token}', f'/cskh/survey/{self.token}/5'):
+            res = self.url_open(url, data={'csat': '5', 'nps': '10'})
+            self.assertIn(res.status_code, (400, 405), url)
+        res = self.url_open(f'/cskh/survey/{self.token}', data={'csat': '5', 'csrf_token': 'forged'})
+        self.assertEqual(res.status_code, 400)
+        self.env.invalidate_all()
+        self.assertRecordValues(self.response, [{'state': 'sent', 'csat': 0}])
+
+    def test_staff_cannot_answer(self):
+        """An employee signed in (e.g. the agent testing the link) gets a page saying that
+        only the customer answers; nothing changes, whatever he sends."""
+        self.authenticate('cskh_agent', 'cskh_agent')
+        csrf = http.Request.csrf_token(self)
+        for res in (
+            self.url_open(f'/cskh/survey/{self.token}'),
+            self.url_open(f'/cskh/survey/{self.token}/5'),
+            self.url_open(f'/cskh/survey/{self.token}', data={'csrf_token': csrf, 'csat': '5'}),
+        ):
+            self.assertEqual(res.status_code, 403)
+            self.assertIn('o_cskh_survey_other_user', res.text)
+            self.assertIn('Staff members cannot answer', res.text)
+            self.assertNotIn('name="csat"', res.text)
+        self.env.invalidate_all()
+        self.assertRecordValues(self.response, [{'state': 'sent', 'csat': 0}])
+        self.assertFalse(self.response.rating_id.consumed)
+
+    def test_customer_signed_in_can_answer(self):
+        mail_new_test_user(
+            self.env, login='cskh_survey_portal', groups='base.group_portal',
+            partner_id=self.customer.id, name=self.customer.name, email=self.customer.email)
+        self.authenticate('cskh_survey_portal', 'cskh_survey_portal')
+        csrf = self._csrf(f'/cskh/survey/{self.token}/4')
+        res = self.url_open(f'/cskh/survey/{self.token}', data={'csrf_token': csrf, 'csat': '4'})
+        self.assertEqual(res.status_code, 200)
+        self.env.invalidate_all()
+        self.assertEqual(self.response.csat, 4)
 
     def test_full_form(self):
         csrf = self._csrf(f'/cskh/survey/{self.token}')
@@ -357,6 +478,10 @@ class TestSurveyPage(HttpCase, CskhSurveyCommon):
         res = self.url_open(f'/cskh/survey/{self.token}/5')
         self.assertEqual(res.status_code, 410)
         self.assertIn('This survey has expired', res.text)
+        self.authenticate(None, None)
+        csrf = http.Request.csrf_token(self)
+        res = self.url_open(f'/cskh/survey/{self.token}', data={'csrf_token': csrf, 'csat': '5'})
+        self.assertEqual(res.status_code, 410)
         self.env.invalidate_all()
         self.assertEqual(self.response.state, 'sent')
 
@@ -371,10 +496,14 @@ class TestSurveyPage(HttpCase, CskhSurveyCommon):
             'res_id': self.customer.id, 'partner_id': self.customer.id})
         res = self.url_open(f'/cskh/survey/{foreign.access_token}/1')
         self.assertEqual(res.status_code, 404)
+        # the rating of the survey (readable by every employee) does not open it
+        res = self.url_open(f'/cskh/survey/{self.response.rating_id.access_token}')
+        self.assertEqual(res.status_code, 404)
         # a token only opens its own ticket
         other.stage_id = self.stage_solved
         other_response = other.survey_response_ids
-        res = self.url_open(f'/cskh/survey/{self.token}/1', data=None)
+        csrf = self._csrf(f'/cskh/survey/{self.token}/1')
+        res = self.url_open(f'/cskh/survey/{self.token}', data={'csrf_token': csrf, 'csat': '1'})
         self.assertNotIn('Other ticket', res.text)
         self.env.invalidate_all()
         self.assertEqual(other_response.state, 'sent')

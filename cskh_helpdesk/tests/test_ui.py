@@ -176,7 +176,7 @@ class TestPublicTours(HttpCase):
         ticket.stage_id = self.stage_solved
         response = ticket.survey_response_ids
         self.assertEqual(response.state, 'sent')
-        self.start_tour(f'/cskh/survey/{response._get_access_token()}', 'cskh_survey_tour')
+        self.start_tour(f'/cskh/survey/{response._get_access_token()}/3', 'cskh_survey_tour')
         self.assertRecordValues(response, [{
             'state': 'answered', 'csat': 4, 'has_nps': True, 'nps': 9, 'ces': 6,
             'comment': 'Kỹ thuật viên đến đúng giờ.',
@@ -195,7 +195,7 @@ class TestDemoPages(HttpCase):
         own = self.env['cskh.ticket'].search([('partner_id', '=', bich.partner_id.id), ('is_closed', '=', False)])
         self.assertTrue(own)
         self.authenticate('bich', 'bich')
-        page = self.url_open('/my/tickets').text
+        page = self.url_open('/my/cskh-tickets').text
         for ticket in own:
             self.assertIn(ticket.number, page)
 

@@ -4,7 +4,7 @@ registry.category("web_tour.tours").add("cskh_portal_tour", {
     steps: () => [
         {
             content: "Open the tickets from the portal home",
-            trigger: ".o_portal_index_card:not(.d-none) a[href='/my/tickets']",
+            trigger: ".o_portal_index_card:not(.d-none) a[href='/my/cskh-tickets']",
             run: "click",
             expectUnloadPage: true,
         },
@@ -33,7 +33,7 @@ registry.category("web_tour.tours").add("cskh_portal_tour", {
         },
         {
             content: "Back to the list",
-            trigger: ".breadcrumb a[href='/my/tickets']",
+            trigger: ".breadcrumb a[href='/my/cskh-tickets']",
             run: "click",
             expectUnloadPage: true,
         },

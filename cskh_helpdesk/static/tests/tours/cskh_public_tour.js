@@ -65,14 +65,18 @@ registry.category("web_tour.tours").add("cskh_web_form_tour", {
 });
 
 /**
- * A customer opens the survey link of his solved ticket, rates it and answers the
- * NPS, CES and comment questions.
+ * A customer clicks the score 3 in the survey email of his solved ticket, changes it
+ * to 4 on the page, answers the NPS, CES and comment questions and sends his answers.
  */
 registry.category("web_tour.tours").add("cskh_survey_tour", {
     steps: () => [
         {
             content: "The survey names the ticket",
             trigger: ".o_cskh_survey:contains('Máy lạnh chảy nước')",
+        },
+        {
+            content: "The score clicked in the email is chosen, to be confirmed",
+            trigger: ".o_cskh_survey:has(.o_cskh_survey_confirm) input#csat_3:checked",
         },
         {
             content: "CSAT: 4 out of 5",
