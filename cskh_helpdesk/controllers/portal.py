@@ -77,7 +77,7 @@ class CskhCustomerPortal(CustomerPortal):
         return Domain('number', 'ilike', search) | Domain('name', 'ilike', search)
 
     @http.route([PORTAL_URL, f'{PORTAL_URL}/page/<int:page>'], type='http', auth='user', website=True)
-    def portal_my_tickets(self, page=1, sortby=None, filterby=None, search=None, search_in='all', **kw):
+    def cskh_portal_my_tickets(self, page=1, sortby=None, filterby=None, search=None, search_in='all', **kw):
         """List the tickets the user may read (his company's and those he follows)."""
         values = self._prepare_portal_layout_values()
         Ticket = request.env['cskh.ticket']
@@ -143,14 +143,14 @@ class CskhCustomerPortal(CustomerPortal):
         ticket._portal_ensure_token()
         values = {
             'page_name': 'cskh_ticket',
-            'ticket': ticket,
+            'cskh_ticket': ticket,
             'can_close': ticket._portal_can_close(),
             'priority_labels': dict(ticket._fields['priority']._description_selection(request.env)),
         }
         return self._get_page_view_values(ticket, access_token, values, 'my_cskh_tickets_history', False, **kwargs)
 
     @http.route(f'{PORTAL_URL}/<int:ticket_id>', type='http', auth='public', website=True)
-    def portal_my_ticket(self, ticket_id, access_token=None, **kw):
+    def cskh_portal_my_ticket(self, ticket_id, access_token=None, **kw):
         ticket_sudo = self._cskh_ticket_check_access(ticket_id, access_token)
         if not ticket_sudo:
             return self._cskh_ticket_not_accessible(ticket_id, access_token)
@@ -158,7 +158,7 @@ class CskhCustomerPortal(CustomerPortal):
         return request.render('cskh_helpdesk.portal_my_ticket', values)
 
     @http.route(f'{PORTAL_URL}/<int:ticket_id>/close', type='http', auth='public', methods=['POST'], website=True)
-    def portal_my_ticket_close(self, ticket_id, access_token=None, **kw):
+    def cskh_portal_my_ticket_close(self, ticket_id, access_token=None, **kw):
         """The customer's "Close this ticket" button (a CSRF-protected form)."""
         ticket_sudo = self._cskh_ticket_check_access(ticket_id, access_token)
         if not ticket_sudo:
@@ -323,7 +323,7 @@ class CskhCustomerPortal(CustomerPortal):
         if request.httprequest.method == 'POST':
             if request.params.get(HONEYPOT_FIELD):
                 # a robot: look successful, create nothing
-                return request.render('cskh_helpdesk.ticket_submit_thanks', {'ticket': None})
+                return request.render('cskh_helpdesk.ticket_submit_thanks', {'cskh_ticket': None})
             errors = self._cskh_form_validate(form, teams, portal_partner)
             files = self._cskh_form_read_files(errors, public=not portal_partner)
             if not errors:
@@ -332,14 +332,14 @@ class CskhCustomerPortal(CustomerPortal):
                 partner = portal_partner or self._cskh_form_get_partner(form)
                 ticket = self._cskh_create_ticket(form, files, partner)
                 return request.render('cskh_helpdesk.ticket_submit_thanks', {
-                    'ticket': ticket, 'portal_partner': portal_partner, 'page_name': 'cskh_ticket_new'})
+                    'cskh_ticket': ticket, 'portal_partner': portal_partner, 'page_name': 'cskh_ticket_new'})
         values = self._cskh_form_get_values(form, errors, teams, fixed_team, action, portal_partner)
         if portal_partner:
             values = {**self._prepare_portal_layout_values(), **values}
         return request.render(template, values)
 
     @http.route(f'{PORTAL_URL}/new', type='http', auth='user', methods=['GET', 'POST'], website=True)
-    def portal_ticket_new(self, **kw):
+    def cskh_portal_ticket_new(self, **kw):
         """Submission form of logged-in customers: they are the ticket's customer.
         Staff members are sent to the Helpdesk app: a ticket they submitted here would
         make them the customer and count their request as an agent's answer."""
