@@ -153,18 +153,20 @@ class TestMailGateway(CskhMailCommon):
 
     def test_reopen_and_resume_on_customer_reply(self):
         ticket = self._process(self._build())
+        ack = self._auto_messages(ticket)
         ticket.stage_id = self.stage_solved
         self.flush_tracking()
-        self._process(self._build(subject=f'Re: [{ticket.number}] x', body='Vẫn chưa được'))
+        self._process(self._build(subject='Re: x', body='Vẫn chưa được', headers={'In-Reply-To': ack.message_id}))
         self.assertEqual(ticket.stage_id, self.stage_new, "reopened in the first open stage")
         self.assertTrue(ticket.message_ids.filtered(lambda m: 'Reopened' in str(m.body)))
         ticket.stage_id = self.stage_waiting
+        # a waiting ticket resumes even when the customer's client dropped the reply headers
         self._process(self._build(subject=f'Re: [{ticket.number}] x', body='Đây là ảnh chụp'))
         self.assertEqual(ticket.stage_id, self.stage_progress, "waiting ticket back in progress")
         # team options off: the reply does not move the ticket
         self.team.write({'reopen_on_reply': False, 'resume_on_reply': False})
         ticket.stage_id = self.stage_solved
-        self._process(self._build(subject=f'Re: [{ticket.number}] x', body='Cảm ơn'))
+        self._process(self._build(subject='Re: y', body='Cảm ơn', headers={'In-Reply-To': ack.message_id}))
         self.assertEqual(ticket.stage_id, self.stage_solved)
 
     def test_agent_reply_by_email_does_not_reopen(self):
