@@ -1,7 +1,7 @@
 import codecs
 import logging
 
-from odoo import api, models, tools
+from odoo import api, models
 from odoo.tools.mail import append_content_to_html
 
 _logger = logging.getLogger(__name__)
@@ -143,25 +143,3 @@ class MailThread(models.AbstractModel):
                          message.get('Message-Id'), RAW_TEXT_LIMIT, len(raw))
             text += '\n[…]'
         return text
-
-    @api.model
-    def _routing_reset_bounce(self, email_message, message_dict):
-        """Same as the gateway's: a mail from an address proves it is valid, its bounce
-        counters are reset on every model having one. The list of those models is
-        remembered (it only changes with the registry) instead of searched per mail."""
-        normalized_from = tools.email_normalize(message_dict['email_from'])
-        if not normalized_from:
-            return
-        for model_name in self._get_blacklist_model_names():
-            if model_name in self.env:  # transient test models
-                self.env[model_name].sudo().search([
-                    ('message_bounce', '>', 0), ('email_normalized', '=', normalized_from),
-                ])._message_reset_bounce(normalized_from)
-
-    @api.model
-    @tools.ormcache()
-    def _get_blacklist_model_names(self):
-        """Models using the blacklist mixin (with bounce counters), cached with the registry."""
-        models = self.env['ir.model'].sudo().search_fetch(
-            [('is_mail_blacklist', '=', True), ('model', '!=', 'mail.thread.blacklist')], ['model'])
-        return tuple(models.mapped('model'))

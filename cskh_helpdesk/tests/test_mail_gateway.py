@@ -540,14 +540,19 @@ class TestGatewayAliasLookups(CskhMailCommon):
     def test_alias_lookups_follow_alias_changes(self):
         """The gateway answers "is this address ours?" from a cached index, without a
         query; an alias created or renamed (e.g. by a team created from the mail being
-        processed) is seen at once, and so is a change of the alias domain."""
+        processed) is seen at once, and so is a change of the alias domain. Changing an
+        address clears the registry's ``routing`` cache only, not the ``default`` one."""
         AliasDomain = self.env['mail.alias.domain']
         domain_name = self.team.alias_domain_id.name
         address = f'cskh-memo-check@{domain_name}'
         self.assertEqual(AliasDomain._find_aliases([address]), [])
         with self.assertQueryCount(0):
             self.assertEqual(AliasDomain._find_aliases([address, self.team.alias_email]), [self.team.alias_email])
+        # a cached value of the registry's default cache, to tell whether it was cleared
+        xmlid_cached = self.env['ir.model.data']._xmlid_lookup('base.main_company')
+        index = AliasDomain._get_alias_index()
         team = self.env['cskh.team'].create({'name': 'Bảo hành', 'alias_name': 'cskh-memo-check'})
+        self.assertIsNot(AliasDomain._get_alias_index(), index)
         self.assertEqual(AliasDomain._find_aliases([address]), [address])
         team.alias_name = 'cskh-memo-renamed'
         self.assertEqual(AliasDomain._find_aliases([address]), [])
@@ -555,6 +560,11 @@ class TestGatewayAliasLookups(CskhMailCommon):
                          [f'cskh-memo-renamed@{domain_name}'])
         self.team.alias_domain_id.bounce_alias = 'cskh-bounces'
         self.assertEqual(AliasDomain._find_aliases([f'cskh-bounces@{domain_name}']), [f'cskh-bounces@{domain_name}'])
+        self.assertIs(self.env['ir.model.data']._xmlid_lookup('base.main_company'), xmlid_cached)
+        # the gateway marking an alias valid changes no address: the index stays
+        index = AliasDomain._get_alias_index()
+        team.alias_id.alias_status = 'invalid' if team.alias_id.alias_status == 'valid' else 'valid'
+        self.assertIs(AliasDomain._get_alias_index(), index)
 
     def test_alias_lookups_match_the_mail_module(self):
         """Same answers as the mail module's own lookup, local-part aliases and allowed
