@@ -36,12 +36,14 @@ export MODULE ODOO ODOO_ARGS EXTRA_ADDONS DB PORT HTTP_INTERFACE TEST_DB TAGS TE
 
 SCREENSHOT_ARGS ?=
 
-.PHONY: help run test bench screenshots pg-start pg-stop pg-status psql reset-demo clean
+.PHONY: help run test test-neighbours bench screenshots pg-start pg-stop pg-status psql reset-demo clean
 
 help:
 	@echo "make run     serve database $(DB) with $(MODULE) and demo data on http://localhost:$(PORT) (admin/admin)"
 	@echo "make test    run the $(MODULE) tests on fresh databases; last line: 'N passed, M failed'"
 	@echo "             variables: MODULE TAGS TEST_DEMO=0|1 TEST_COEXIST=0|1 DEMO_TAGS TEST_DB TEST_PORT VERBOSE=1 ODOO_ARGS EXTRA_ADDONS"
+	@echo "make test-neighbours  run Odoo's own mail/crm/rating/portal test classes with and without $(MODULE)"
+	@echo "             (databases $(TEST_DB)_nb_with/_without; NB_TAGS, NB_RUNS=with to skip the reference run)"
 	@echo "make screenshots  retake cskh_helpdesk/static/description/screenshot_*.png from the demo served by 'make run' (same DB, PORT)"
 	@echo "make bench    benchmark cskh.ticket against crm.lead on a fresh database $(BENCH_DB) (BENCH_SIZE records)"
 	@echo "make reset-demo   drop database $(DB) (next 'make run' recreates it)"
@@ -54,6 +56,15 @@ run:
 
 test:
 	@"$(ROOT)/tools/test.sh"
+
+# Odoo's own test classes of the apps sharing the mail gateway (test_mail, crm, rating,
+# portal), run post-install with the add-on and without it (tools/test_neighbours.sh)
+NB_TAGS        ?= /cskh_neighbour_tests
+NB_RUNS        ?= with without
+export NB_TAGS NB_RUNS
+
+test-neighbours:
+	@"$(ROOT)/tools/test_neighbours.sh"
 
 screenshots:
 	@python3 "$(ROOT)/tools/screenshots.py" --url "http://127.0.0.1:$(PORT)" --db "$(DB)" $(SCREENSHOT_ARGS)
@@ -85,7 +96,8 @@ reset-demo:
 
 clean:
 	@if "$(ROOT)/tools/pg.sh" status >/dev/null 2>&1; then \
-	    for db in "$(TEST_DB)" "$(TEST_DB)_demo" "$(TEST_DB)_coexist_a" "$(TEST_DB)_coexist_b"; do \
+	    for db in "$(TEST_DB)" "$(TEST_DB)_demo" "$(TEST_DB)_coexist_a" "$(TEST_DB)_coexist_b" \
+	              "$(TEST_DB)_nb_with" "$(TEST_DB)_nb_without"; do \
 	        "$(ROOT)/tools/pg.sh" drop-db "$$db"; done; fi
 	rm -rf "$(ROOT)/.cache"
 

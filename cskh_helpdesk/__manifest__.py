@@ -40,6 +40,7 @@ ready-made process templates; complete Vietnamese translation.
         'data/cskh_survey_data.xml',
         'data/ir_cron_data.xml',
         'data/mail_activity_type_sla_data.xml',
+        'data/mail_activity_type_data.xml',
         'data/cskh_process_template_data.xml',
         'views/cskh_ticket_views.xml',
         'views/cskh_team_views.xml',

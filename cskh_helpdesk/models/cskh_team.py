@@ -91,10 +91,13 @@ class CskhTeam(models.Model):
              "Otherwise the ticket only keeps the sender's name and email.")
     add_cc_followers = fields.Boolean(
         "Add CC as Followers", default=True,
-        help="People in copy of the customer's emails follow the ticket and receive the answers.")
+        help="People in copy of the customer's emails follow the ticket and receive the answers. "
+             "Only for replies to the ticket's emails and new tickets, never for automatic emails.")
     reopen_on_reply = fields.Boolean(
         "Reopen on Customer Reply", default=True,
-        help="A customer reply to a closed ticket moves it back to the first open stage.")
+        help="A customer's reply to the emails of a closed ticket moves it back to the first open stage. "
+             "A mail that only names the ticket number in its subject leaves it closed, with an "
+             "activity for the assignee (or the team leader) to decide.")
     resume_on_reply = fields.Boolean(
         "Resume on Customer Reply", default=True,
         help="A customer reply to a ticket waiting for the customer moves it back to the open "

@@ -14,7 +14,7 @@ from odoo.exceptions import AccessError, MissingError, UserError
 from odoo.fields import Domain
 from odoo.tools import SQL, LazyTranslate
 from odoo.tools.date_utils import localized
-from odoo.tools.mail import email_split_and_format, generate_tracking_message_id
+from odoo.tools.mail import email_split_and_format, generate_tracking_message_id, unfold_references
 
 from .utils import lock_next_batch, run_batch
 
@@ -568,7 +568,8 @@ class CskhTicket(models.Model):
     @api.model
     def message_new(self, msg_dict, custom_values=None):
         """Prepare a ticket from the customer's first email: subject, body, customer and team.
-        The effects after creation (acknowledgement, auto-replies) come from ``create``."""
+        The effects after creation (acknowledgement, auto-replies) come from ``create``.
+        A mail sent by a machine adds nobody in copy (see ``message_update``)."""
         values = dict(custom_values or {})
         team = self._get_gateway_team(values.get('team_id')) or self._get_team_from_recipients(msg_dict)
         if team:
@@ -585,25 +586,57 @@ class CskhTicket(models.Model):
         else:
             defaults['partner_name'] = name or email
         defaults.update(values)
+        automatic = self.env.context.get('cskh_mail_automatic')
         # the generic gateway copies the raw From into the primary email: give it the address only
-        ticket = super().message_new(dict(msg_dict, email_from=email), custom_values=defaults)
-        ticket._add_cc_followers(msg_dict)
+        new_dict = dict(msg_dict, email_from=email)
+        if automatic:
+            new_dict['cc'] = False  # not kept as the ticket's Cc (mail.thread.cc)
+        ticket = super().message_new(new_dict, custom_values=defaults)
+        if not automatic:
+            ticket._add_cc_followers(msg_dict)
         return ticket
 
     def message_update(self, msg_dict, update_vals=None):
-        """A reply from the customer re-opens closed tickets and resumes waiting ones."""
-        self._add_cc_followers(msg_dict)
-        if self._is_customer_message(msg_dict) and not self.env.context.get('cskh_mail_automatic'):
-            self._reopen_on_customer_reply()
-        return super().message_update(msg_dict, update_vals=update_vals)
+        """A reply from the customer reopens closed tickets and resumes waiting ones.
+
+        A mail the ticket cannot trust adds nobody: sent by a machine (``cskh_mail_automatic``)
+        or threaded only by the number in its subject (``cskh_mail_unverified_ids``, see
+        ``_mail_gateway_context``), its To and Cc addresses are neither subscribed nor kept as
+        the ticket's Cc, and for the latter nor proposed as recipients of the next answer
+        (anyone can write a subject and a From: only a reply to our emails proves the thread).
+        Such a mail does not reopen a closed ticket either (``_reopen_on_customer_reply``).
+        """
+        automatic = self.env.context.get('cskh_mail_automatic')
+        unverified = not set(self.ids).isdisjoint(self.env.context.get('cskh_mail_unverified_ids', ()))
+        update_dict = msg_dict
+        if automatic or unverified:
+            update_dict = dict(msg_dict, cc=False)
+            if unverified:
+                # the gateway posts the mail with them: "reply all" would propose them
+                msg_dict.update(to_filtered=False, cc_filtered=False)
+        else:
+            self._add_cc_followers(msg_dict)
+        if self._is_customer_message(msg_dict) and not automatic:
+            self._reopen_on_customer_reply(proven=not unverified)
+        return super().message_update(update_dict, update_vals=update_vals)
+
+    def message_post(self, **kwargs):
+        """The gateway posts a mail sent by a machine (auto-reply, bounce, mailing list) as a
+        note: nobody is notified, so that two automatic senders cannot loop through us."""
+        if self.env.context.get('cskh_mail_automatic') and kwargs.get('message_type') == 'email':
+            kwargs.update(
+                subtype_id=self.env['ir.model.data']._xmlid_to_res_id('mail.mt_note'), subtype_xmlid=None,
+                is_internal=True, partner_ids=[])
+        return super().message_post(**kwargs)
 
     @api.model
     def _routing_check_route(self, message, message_dict, route, raise_exception=True):
         """Thread a new mail to an alias on the ticket whose number is in its subject.
 
         Mail clients and forwards often drop the In-Reply-To/References headers, while the
-        subject keeps "[CSKH/2026/00042]". Only mails from the ticket's customer or a
-        follower are attached that way, so guessing a number gives access to nothing.
+        subject keeps "[CSKH/2026/00042]". The number is a hint, not a key: only the
+        ticket's customer threads that way (``_get_ticket_from_subject``), and without
+        the rights of a reply to the ticket's emails (see ``message_update``).
         """
         model, thread_id, custom_values, user_id, alias = route
         if model == self._name and not thread_id:
@@ -614,8 +647,10 @@ class CskhTicket(models.Model):
 
     @api.model
     def _get_ticket_from_subject(self, message_dict, custom_values=None):
-        """The open or closed ticket named in the subject of ``message_dict`` and known to its sender."""
-        numbers = self._SUBJECT_NUMBER_RE.findall(message_dict.get('subject') or '')
+        """The ticket named in the subject of ``message_dict``, when its sender is the
+        ticket's customer (partner or customer email). Internal users and other followers
+        reply from Odoo or to our emails. A subject naming several tickets names none."""
+        numbers = list(dict.fromkeys(self._SUBJECT_NUMBER_RE.findall(message_dict.get('subject') or '')))
         sender = tools.email_normalize(message_dict.get('email_from') or '')
         if not numbers or not sender:
             return self.browse()
@@ -623,12 +658,11 @@ class CskhTicket(models.Model):
         team = self.env['cskh.team'].sudo().browse((custom_values or {}).get('team_id')).exists()
         if team:
             domain &= Domain('company_id', '=', team.company_id.id)
-        for ticket in self.sudo().search(domain, order='id desc'):
-            known = {tools.email_normalize(ticket.partner_email or ''), ticket.partner_id.email_normalized} \
-                | set(ticket.message_partner_ids.mapped('email_normalized'))
-            if sender in known:
-                return ticket
-        return self.browse()
+        tickets = self.sudo().search(domain, limit=2)
+        if len(tickets) != 1:
+            return self.browse()
+        customer_emails = {tools.email_normalize(tickets.partner_email or ''), tickets.partner_id.email_normalized}
+        return tickets if sender in customer_emails else self.browse()
 
     @api.model
     def _get_gateway_team(self, team_id):
@@ -697,16 +731,73 @@ class CskhTicket(models.Model):
         author = self.env['res.partner'].browse(msg_dict.get('author_id')).sudo()
         return not author.user_ids.filtered(lambda user: not user.share)
 
-    def _reopen_on_customer_reply(self):
-        """Move closed tickets back to their team's first open stage and waiting tickets
-        back to work, as configured on the team."""
+    def _reopen_on_customer_reply(self, proven=True):
+        """Move closed tickets back to their team's first open stage and waiting tickets back
+        to work, as configured on the team. A closed ticket is reopened by a reply to its
+        emails only (``proven``): for a mail that names it in its subject only, which anyone
+        can forge, the assignee decides (``_ask_reopen_decision``)."""
         for ticket in self:
             team = ticket.team_id
             if ticket.is_closed and team.reopen_on_reply:
+                if not proven:
+                    ticket._ask_reopen_decision()
+                    continue
                 ticket.stage_id = team._get_first_stage()
                 ticket._message_log(body=ticket._with_chatter_lang().env._("Reopened: the customer replied to this closed ticket."))
             elif ticket.stage_id.sla_pause and team.resume_on_reply:
                 ticket.stage_id = team._get_resume_stage(ticket.stage_id)
+
+    def _ask_reopen_decision(self):
+        """A mail naming this closed ticket in its subject only: a note, and an activity for the
+        assignee (the team leader when unassigned) to reopen the ticket or not, in their
+        language; one open such activity per ticket."""
+        self.ensure_one()
+        responsible = self.user_id or self.team_id.leader_id
+        ticket = self.with_context(lang=responsible.lang) if responsible.lang else self
+        ticket._message_log(body=ticket.env._(
+            "The customer wrote about this closed ticket, naming it in the subject without replying "
+            "to one of its emails: the ticket stays closed; reopen it if needed."))
+        activity_type = self.env.ref('cskh_helpdesk.mail_act_ticket_closed_reply')
+        if responsible and not self.activity_ids.filtered(lambda activity: activity.activity_type_id == activity_type):
+            ticket.activity_schedule(
+                activity_type_id=activity_type.id, user_id=responsible.id,
+                summary=ticket.env._("Customer wrote about a closed ticket: reopen it?"))
+
+    @api.model
+    def _mail_gateway_context(self, message, message_dict, routes):
+        """What the tickets an incoming mail is routed to must know about it, that only the
+        gateway sees (the raw headers), passed on by ``mail.thread._message_route_process``
+        through the context to ``message_new``/``message_update``/``message_post`` and to
+        the emails they schedule:
+
+        - ``cskh_mail_automatic``: the mail was sent by a machine (``_mail_is_automatic``);
+        - ``cskh_mail_unverified_ids``: the tickets it threads into without replying to one of
+          their emails (In-Reply-To/References), i.e. by the number in its subject only.
+        """
+        ticket_ids = {route[1] for route in routes if route[1]}
+        tickets = self.browse(ticket_ids)
+        return {
+            'cskh_mail_automatic': self._mail_is_automatic(message, message_dict),
+            'cskh_mail_unverified_ids': tuple(sorted(ticket_ids - tickets._mail_get_replied_ids(message_dict))),
+        }
+
+    def _mail_get_replied_ids(self, message_dict):
+        """Ids of these tickets that an incoming mail replies to: one of their messages is its
+        parent or in its In-Reply-To/References headers (as the gateway reads them)."""
+        replied = set()
+        parent = self.env['mail.message'].sudo().browse(message_dict.get('parent_id'))
+        if parent.model == self._name and parent.res_id in self.ids:
+            replied.add(parent.res_id)
+        others = [ticket_id for ticket_id in self.ids if ticket_id not in replied]
+        references = [ref.strip() for ref in unfold_references(message_dict.get('references') or '')
+                      if 'reply_to' not in ref][-32:]
+        if message_dict.get('in_reply_to'):
+            references.append(message_dict['in_reply_to'].strip())
+        if others and references:
+            replied.update(self.env['mail.message'].sudo().search([
+                ('model', '=', self._name), ('res_id', 'in', others), ('message_id', 'in', references),
+            ]).mapped('res_id'))
+        return replied
 
     @api.model
     def _mail_is_automatic(self, message, message_dict):
@@ -922,8 +1013,11 @@ class CskhTicket(models.Model):
 
     def _is_agent_public_reply(self, message, msg_vals):
         """Whether a posted message is a public answer (comment or email, public subtype)
-        written by an internal user."""
+        written by an internal user. A mail threaded by the number in its subject only
+        never is (its From proves nothing)."""
         if msg_vals.get('message_type', message.message_type) not in ('comment', 'email'):
+            return False
+        if self.id in self.env.context.get('cskh_mail_unverified_ids', ()):
             return False
         # partner_share (stored) tells whether the author has an internal user: customers'
         # mails are ruled out before reading the subtype or the author's users

@@ -1,7 +1,7 @@
 import codecs
 import logging
 
-from odoo import api, models, tools
+from odoo import api, models
 from odoo.tools.mail import append_content_to_html
 
 _logger = logging.getLogger(__name__)
@@ -9,39 +9,96 @@ _logger = logging.getLogger(__name__)
 # charsets that mailers often declare by default while they actually write UTF-8
 UTF8_MISLABELS = {'us-ascii', 'ascii', 'iso-8859-1', 'latin-1', 'latin1', 'windows-1252', 'cp1252',
                   'windows-1258', 'cp1258'}
+# at most this much of the raw text of a mail whose MIME structure is broken becomes its body
+RAW_TEXT_LIMIT = 256 * 1024
+# message_dict key carrying a parsing error from message_parse to _message_route_process
+PAYLOAD_ERROR_KEY = 'cskh_payload_error'
 
 
 class MailThread(models.AbstractModel):
+    """The mail gateway as the mail module runs it, plus what helpdesk tickets need.
+
+    Every app of the database receives its mail through these methods, so nothing here
+    changes what they get: mail is parsed by the mail module as usual (before it is
+    routed, when nobody knows yet which model it goes to), and only once its routes are
+    known (``_message_route_process``) does a mail routed to helpdesk tickets, and only
+    to them, get its text body read again leniently (``_message_parse_ticket_body``) and
+    the context its tickets need (``cskh.ticket._mail_gateway_context``).
+    """
     _inherit = 'mail.thread'
 
     def _message_parse_extract_payload(self, message, message_dict, save_original=False):
-        """Never lose a customer's mail on broken MIME: unknown charsets are read as UTF-8
-        (undecodable bytes replaced) instead of aborting the gateway, and the text of a
-        multipart whose boundaries are wrong is kept as plain text instead of dropped.
-        Text declared in a default single-byte charset (us-ascii, latin-1, windows-1252/1258)
-        whose bytes are in fact valid UTF-8 is read as UTF-8, so Vietnamese text from
-        misconfigured mailers is not garbled."""
-        self._message_parse_relabel_utf8(message)
+        """The mail module's parsing. A charset Python does not know (or a wrong one) makes
+        it fail: the error is kept in ``message_dict`` instead of stopping the mail before
+        it is routed, and ``_message_route_process`` raises it again unless the mail goes to
+        helpdesk tickets, which read it as UTF-8 rather than lose a customer's mail."""
         try:
-            payload = super()._message_parse_extract_payload(message, message_dict, save_original=save_original)
-        except (LookupError, UnicodeError):
-            _logger.info("Mail %s: unknown or wrong charset, decoding it as UTF-8", message_dict.get('message_id'))
+            return super()._message_parse_extract_payload(message, message_dict, save_original=save_original)
+        except (LookupError, UnicodeError) as error:
+            message_dict[PAYLOAD_ERROR_KEY] = (error, save_original)
+            return {'body': '', 'attachments': []}
+
+    @api.model
+    def _message_route_process(self, message, message_dict, routes):
+        """Mail routed to helpdesk tickets only: its text body read leniently. Mail routed to
+        tickets: the tickets learn what only the gateway sees (sent by a machine? replying
+        to the ticket's emails?) through the context, see ``cskh.ticket._mail_gateway_context``.
+        Other mail: exactly the mail module's processing."""
+        payload_error = message_dict.pop(PAYLOAD_ERROR_KEY, None)
+        ticket_routes = [route for route in routes or () if route[0] == 'cskh.ticket']
+        only_tickets = bool(ticket_routes) and len(ticket_routes) == len(routes)
+        if payload_error and not only_tickets:
+            raise payload_error[0]
+        if only_tickets:
+            message_dict.update(self._message_parse_ticket_body(message, message_dict, payload_error))
+        if ticket_routes:
+            self = self.with_context(
+                **self.env['cskh.ticket']._mail_gateway_context(message, message_dict, ticket_routes))
+        return super()._message_route_process(message, message_dict, routes)
+
+    @api.model
+    def _message_parse_ticket_body(self, message, message_dict, payload_error=None):
+        """Body (and attachments, when the mail module could not read the mail at all) of a
+        mail routed to helpdesk tickets, read so that a customer's mail is never lost nor
+        garbled by broken MIME:
+
+        - text body parts declared in a default single-byte charset whose bytes are in fact
+          UTF-8 are read as UTF-8 (Vietnamese text from misconfigured mailers);
+        - unknown charsets are read as UTF-8, undecodable bytes replaced (``payload_error``:
+          the error of the first parsing, see ``_message_parse_extract_payload``);
+        - the text of a mail whose MIME structure is broken (e.g. wrong multipart boundary)
+          becomes the body, up to ``RAW_TEXT_LIMIT``, when nothing else did.
+
+        Attachments keep the bytes the mail module gives every app.
+
+        :return: values to update ``message_dict`` with (none when the first parsing stands)
+        """
+        values = {}
+        relabelled = self._message_parse_relabel_utf8(message)
+        if payload_error:
+            error, save_original = payload_error
+            _logger.info("Mail %s: %s, decoding it as UTF-8", message_dict.get('message_id'), error)
             self._message_parse_repair_charsets(message)
-            payload = super()._message_parse_extract_payload(message, message_dict, save_original=save_original)
-        if not payload['body'] and message.defects and not message.is_multipart():
-            raw = message.get_payload(decode=True) or b''
-            text = raw.decode('utf-8', errors='replace').strip()
+            values = super()._message_parse_extract_payload(message, message_dict, save_original=save_original)
+        elif relabelled:
+            values['body'] = super()._message_parse_extract_payload(message, message_dict)['body']
+        if not values.get('body', message_dict.get('body')):
+            text = self._message_parse_raw_text(message)
             if text:
-                payload['body'] = append_content_to_html('', text, preserve=True)
-        return payload
+                values['body'] = append_content_to_html('', text, preserve=True)
+        return values
 
     @api.model
     def _message_parse_relabel_utf8(self, message):
-        """Relabel as UTF-8 the text parts declared in a default single-byte charset whose
-        8-bit bytes decode as UTF-8: text in those charsets practically never forms valid
-        multi-byte UTF-8 sequences, while UTF-8 text mislabelled that way is common."""
+        """Relabel as UTF-8 the text body parts (not the attachments) declared in a default
+        single-byte charset whose 8-bit bytes decode as UTF-8: text in those charsets
+        practically never forms valid multi-byte UTF-8 sequences, while UTF-8 text
+        mislabelled that way is common. Returns whether a part was relabelled."""
+        relabelled = False
         for part in message.walk():
-            if part.is_multipart() or part.get_content_maintype() != 'text':
+            if part.is_multipart() or part.get_content_type() not in ('text/plain', 'text/html'):
+                continue
+            if part.get_filename() or str(part.get('content-disposition') or '').strip().startswith('attachment'):
                 continue
             charset = str(part.get_param('charset') or '').lower()
             if charset not in UTF8_MISLABELS:
@@ -54,9 +111,12 @@ class MailThread(models.AbstractModel):
             except UnicodeDecodeError:
                 continue
             part.set_param('charset', 'utf-8')
+            relabelled = True
+        return relabelled
 
     @api.model
     def _message_parse_repair_charsets(self, message):
+        """Declare UTF-8 the parts whose charset Python does not know."""
         for part in message.walk():
             charset = part.get_param('charset')
             if not charset or part.is_multipart():
@@ -67,37 +127,19 @@ class MailThread(models.AbstractModel):
                 part.set_param('charset', 'utf-8')
 
     @api.model
-    def _message_route_process(self, message, message_dict, routes):
-        """Tell helpdesk tickets whether the mail they receive was sent by a machine.
-
-        Only the gateway sees the raw headers (Auto-Submitted, Precedence...), while the
-        tickets decide on automatic answers and reopening: the verdict travels in the context
-        (``cskh_mail_automatic``) to ``message_new``/``message_update`` and to the emails
-        they schedule.
-        """
-        if any(route[0] == 'cskh.ticket' for route in routes or ()):
-            is_automatic = self.env['cskh.ticket']._mail_is_automatic(message, message_dict)
-            self = self.with_context(cskh_mail_automatic=is_automatic)
-        return super()._message_route_process(message, message_dict, routes)
-
-    @api.model
-    def _routing_reset_bounce(self, email_message, message_dict):
-        """Same as the gateway's: a mail from an address proves it is valid, its bounce
-        counters are reset on every model having one. The list of those models is
-        remembered (it only changes with the registry) instead of searched per mail."""
-        normalized_from = tools.email_normalize(message_dict['email_from'])
-        if not normalized_from:
-            return
-        for model_name in self._get_blacklist_model_names():
-            if model_name in self.env:  # transient test models
-                self.env[model_name].sudo().search([
-                    ('message_bounce', '>', 0), ('email_normalized', '=', normalized_from),
-                ])._message_reset_bounce(normalized_from)
-
-    @api.model
-    @tools.ormcache()
-    def _get_blacklist_model_names(self):
-        """Models using the blacklist mixin (with bounce counters), cached with the registry."""
-        models = self.env['ir.model'].sudo().search_fetch(
-            [('is_mail_blacklist', '=', True), ('model', '!=', 'mail.thread.blacklist')], ['model'])
-        return tuple(models.mapped('model'))
+    def _message_parse_raw_text(self, message):
+        """The raw text of a mail whose MIME structure is broken (the parser reported defects
+        and found no parts), when it is declared text or multipart and holds text: never the
+        bytes of a binary part. At most ``RAW_TEXT_LIMIT`` bytes of it."""
+        if not message.defects or message.is_multipart() \
+                or message.get_content_maintype() not in ('text', 'multipart'):
+            return ''
+        raw = message.get_payload(decode=True) or b''
+        if b'\x00' in raw[:RAW_TEXT_LIMIT]:
+            return ''
+        text = raw[:RAW_TEXT_LIMIT].decode('utf-8', errors='replace').strip()
+        if text and len(raw) > RAW_TEXT_LIMIT:
+            _logger.info("Mail %s: broken MIME structure, keeping the first %d bytes of its %d as its body",
+                         message.get('Message-Id'), RAW_TEXT_LIMIT, len(raw))
+            text += '\n[…]'
+        return text

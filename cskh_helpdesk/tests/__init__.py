@@ -6,6 +6,7 @@ from . import test_demo
 from . import test_ui
 from . import test_crm
 from . import test_mail_gateway
+from . import test_mail_security
 from . import test_mailgate
 from . import test_performance
 from . import test_portal

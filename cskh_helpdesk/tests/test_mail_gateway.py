@@ -153,18 +153,20 @@ class TestMailGateway(CskhMailCommon):
 
     def test_reopen_and_resume_on_customer_reply(self):
         ticket = self._process(self._build())
+        ack = self._auto_messages(ticket)
         ticket.stage_id = self.stage_solved
         self.flush_tracking()
-        self._process(self._build(subject=f'Re: [{ticket.number}] x', body='Vẫn chưa được'))
+        self._process(self._build(subject='Re: x', body='Vẫn chưa được', headers={'In-Reply-To': ack.message_id}))
         self.assertEqual(ticket.stage_id, self.stage_new, "reopened in the first open stage")
         self.assertTrue(ticket.message_ids.filtered(lambda m: 'Reopened' in str(m.body)))
         ticket.stage_id = self.stage_waiting
+        # a waiting ticket resumes even when the customer's client dropped the reply headers
         self._process(self._build(subject=f'Re: [{ticket.number}] x', body='Đây là ảnh chụp'))
         self.assertEqual(ticket.stage_id, self.stage_progress, "waiting ticket back in progress")
         # team options off: the reply does not move the ticket
         self.team.write({'reopen_on_reply': False, 'resume_on_reply': False})
         ticket.stage_id = self.stage_solved
-        self._process(self._build(subject=f'Re: [{ticket.number}] x', body='Cảm ơn'))
+        self._process(self._build(subject='Re: y', body='Cảm ơn', headers={'In-Reply-To': ack.message_id}))
         self.assertEqual(ticket.stage_id, self.stage_solved)
 
     def test_agent_reply_by_email_does_not_reopen(self):
@@ -538,14 +540,19 @@ class TestGatewayAliasLookups(CskhMailCommon):
     def test_alias_lookups_follow_alias_changes(self):
         """The gateway answers "is this address ours?" from a cached index, without a
         query; an alias created or renamed (e.g. by a team created from the mail being
-        processed) is seen at once, and so is a change of the alias domain."""
+        processed) is seen at once, and so is a change of the alias domain. Changing an
+        address clears the registry's ``routing`` cache only, not the ``default`` one."""
         AliasDomain = self.env['mail.alias.domain']
         domain_name = self.team.alias_domain_id.name
         address = f'cskh-memo-check@{domain_name}'
         self.assertEqual(AliasDomain._find_aliases([address]), [])
         with self.assertQueryCount(0):
             self.assertEqual(AliasDomain._find_aliases([address, self.team.alias_email]), [self.team.alias_email])
+        # a cached value of the registry's default cache, to tell whether it was cleared
+        xmlid_cached = self.env['ir.model.data']._xmlid_lookup('base.main_company')
+        index = AliasDomain._get_alias_index()
         team = self.env['cskh.team'].create({'name': 'Bảo hành', 'alias_name': 'cskh-memo-check'})
+        self.assertIsNot(AliasDomain._get_alias_index(), index)
         self.assertEqual(AliasDomain._find_aliases([address]), [address])
         team.alias_name = 'cskh-memo-renamed'
         self.assertEqual(AliasDomain._find_aliases([address]), [])
@@ -553,6 +560,11 @@ class TestGatewayAliasLookups(CskhMailCommon):
                          [f'cskh-memo-renamed@{domain_name}'])
         self.team.alias_domain_id.bounce_alias = 'cskh-bounces'
         self.assertEqual(AliasDomain._find_aliases([f'cskh-bounces@{domain_name}']), [f'cskh-bounces@{domain_name}'])
+        self.assertIs(self.env['ir.model.data']._xmlid_lookup('base.main_company'), xmlid_cached)
+        # the gateway marking an alias valid changes no address: the index stays
+        index = AliasDomain._get_alias_index()
+        team.alias_id.alias_status = 'invalid' if team.alias_id.alias_status == 'valid' else 'valid'
+        self.assertIs(AliasDomain._get_alias_index(), index)
 
     def test_alias_lookups_match_the_mail_module(self):
         """Same answers as the mail module's own lookup, local-part aliases and allowed

@@ -59,12 +59,14 @@ class TestMailPerformance(CskhCommon):
     @users('__system__')
     @warmup
     def test_ticket_from_email_10(self):
-        self._email_counted(10, 100)
+        # 101: the mail module's bounce reset (_routing_reset_bounce) searches the models with
+        # bounce counters on every mail, one query the add-on no longer saves by replacing it
+        self._email_counted(10, 101)
 
     @users('__system__')
     @warmup
     def test_ticket_from_email_100(self):
-        self._email_counted(100, 100)
+        self._email_counted(100, 101)
 
 
 FRIDAY_15 = local(2026, 11, 20, 15, 0)
