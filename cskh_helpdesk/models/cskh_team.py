@@ -20,6 +20,8 @@ class CskhTeam(models.Model):
     _order = 'sequence, name, id'
     _rating_satisfaction_days = 30
     _check_company_auto = True
+    _survey_metrics_days = 30
+    _dashboard_kpi_days = 7
 
     def _default_stage_ids(self):
         """A new team shares the default pipeline (New, In Progress, Waiting for Customer,
@@ -30,6 +32,7 @@ class CskhTeam(models.Model):
             for xmlid in DEFAULT_PIPELINE_XMLIDS)).filtered('active')
         return stages or self.env['cskh.stage'].search([('team_ids', '=', False)])
 
+    # Description
     active = fields.Boolean(default=True)
     name = fields.Char(required=True, translate=True, tracking=True)
     description = fields.Html(translate=True)
@@ -38,6 +41,7 @@ class CskhTeam(models.Model):
     company_id = fields.Many2one(
         'res.company', string="Company", required=True, index=True,
         default=lambda self: self.env.company)
+    # Members and assignment
     member_ids = fields.Many2many(
         'res.users', 'cskh_team_member_rel', 'team_id', 'user_id', string="Members",
         domain="[('share', '=', False), ('company_ids', 'in', company_id)]",
@@ -46,11 +50,6 @@ class CskhTeam(models.Model):
         'res.users', string="Team Leader", tracking=True, check_company=True,
         domain="[('share', '=', False)]",
         help="Receives escalations and low satisfaction scores.")
-    resource_calendar_id = fields.Many2one(
-        'resource.calendar', string="Working Hours", check_company=True,
-        compute='_compute_resource_calendar_id', store=True, readonly=False,
-        help="Working time used to count SLA deadlines and response times. "
-             "Public holidays of this calendar are excluded.")
     assign_method = fields.Selection([
         ('manual', "Manual"),
         ('balanced', "Balanced (fewest open tickets)"),
@@ -67,24 +66,29 @@ class CskhTeam(models.Model):
         ('members', "Team members only"),
     ], string="Visibility", required=True, default='company',
         help="Who can see the tickets of this team. Managers always see every ticket.")
+    # Pipeline
     stage_ids = fields.Many2many(
         'cskh.stage', 'cskh_stage_team_rel', 'team_id', 'stage_id', string="Stages",
         default=_default_stage_ids)
+    ticket_ids = fields.One2many('cskh.ticket', 'team_id', string="Tickets")
+    resource_calendar_id = fields.Many2one(
+        'resource.calendar', string="Working Hours", check_company=True,
+        compute='_compute_resource_calendar_id', store=True, readonly=False,
+        help="Working time used to count SLA deadlines and response times. "
+             "Public holidays of this calendar are excluded.")
+    # SLA
     use_sla = fields.Boolean("SLA Policies", default=True)
-    use_survey = fields.Boolean("Satisfaction Survey")
-    # ---- SLA ----
     sla_ids = fields.One2many('cskh.sla', 'team_id', string="Policies")
     sla_count = fields.Integer("SLA Policy Count", compute='_compute_sla_count')
     sla_due_soon_hours = fields.Float(
         "SLA Warning Delay", default=2.0,
         help="Tickets whose next SLA deadline falls within this number of working hours "
              "are shown as due soon.")
+    # Mail gateway
     ack_template_id = fields.Many2one(
         'mail.template', string="Acknowledgement Email",
         domain=[('model', '=', 'cskh.ticket')],
         help="Email sent to the customer when a ticket is created, with its number.")
-    ticket_ids = fields.One2many('cskh.ticket', 'team_id', string="Tickets")
-    # ---- Mail gateway ----
     create_partner = fields.Boolean(
         "Create Customers from Emails", default=True,
         help="Create a contact for unknown senders (and for CC addresses added as followers). "
@@ -110,25 +114,91 @@ class CskhTeam(models.Model):
         help="At most this many automatic emails (acknowledgements, auto-replies, stage emails) "
              "are sent to the same address in an hour, so that a misbehaving sender cannot make "
              "us flood it. 0 means no limit.")
-    # ---- PORTAL ----
+    # Portal
     use_website_form = fields.Boolean(
         "Web Form",
         help="Customers can submit tickets to this team from the public web form and the portal.")
     website_form_url = fields.Char(
         "Web Form Link", compute='_compute_website_form_url',
         help="Public page where customers submit tickets to this team.")
-
+    # Survey and follow-up
+    use_survey = fields.Boolean("Satisfaction Survey")
+    survey_delay_hours = fields.Integer(
+        "Survey Delay (hours)", default=0,
+        help="Hours to wait after a ticket is solved before emailing the survey. "
+             "0 sends it as soon as the ticket is solved.")
+    survey_resend_on_reclose = fields.Boolean(
+        "New Survey at Each Closure", default=True,
+        help="When a reopened ticket is solved again, send a new survey. "
+             "Otherwise a ticket is surveyed only once.")
+    survey_expiry_days = fields.Integer(
+        "Answerable for (days)", default=30,
+        help="How long the customer can give or change his answer. 0 means no limit.")
+    survey_csat_threshold = fields.Integer(
+        "Low CSAT at or below", default=2,
+        help="A satisfaction score (1-5) at or below this value alerts the team leader.")
+    survey_nps_threshold = fields.Integer(
+        "Low NPS at or below", default=6,
+        help="A recommendation score (0-10) at or below this value alerts the team leader.")
+    survey_reopen_on_low_score = fields.Boolean(
+        "Reopen on Low Score",
+        help="Move a solved ticket back to the first open stage when its survey gets a low score.")
+    use_followup = fields.Boolean(
+        "Follow-up after Resolution",
+        help="Schedule an activity for the assignee some days after a ticket is solved, "
+             "e.g. a call to check that everything still works.")
+    followup_days = fields.Integer("Follow-up after (days)", default=3)
+    followup_activity_type_id = fields.Many2one(
+        'mail.activity.type', string="Follow-up Activity",
+        domain="['|', ('res_model', '=', False), ('res_model', '=', 'cskh.ticket')]",
+        default=lambda self: self.env.ref('mail.mail_activity_data_call', raise_if_not_found=False))
+    # KPIs
     # satisfaction of the tickets' ratings (rating.parent.mixin): computed with the reader's
     # rights, not as superuser, so that an agent does not see the scores of tickets he cannot read
     rating_percentage_satisfaction = fields.Integer(compute_sudo=False, depends_context=('uid',))
     rating_count = fields.Integer(compute_sudo=False, depends_context=('uid',))
     rating_avg = fields.Float(compute_sudo=False, depends_context=('uid',))
     rating_avg_percentage = fields.Float(compute_sudo=False, depends_context=('uid',))
-
     open_ticket_count = fields.Integer("Open Tickets", compute='_compute_ticket_counts')
     unassigned_ticket_count = fields.Integer("Unassigned Tickets", compute='_compute_ticket_counts')
     urgent_ticket_count = fields.Integer("Urgent Tickets", compute='_compute_ticket_counts')
     my_ticket_count = fields.Integer("My Tickets", compute='_compute_ticket_counts')
+    survey_csat_avg = fields.Float(
+        "Average CSAT", compute='_compute_survey_metrics',
+        help="Average satisfaction (1-5) of the surveys sent over the last 30 days.")
+    survey_csat_pct = fields.Float(
+        "CSAT %", compute='_compute_survey_metrics',
+        help="Share of satisfied answers (4 or 5) over the last 30 days.")
+    survey_nps = fields.Float(
+        "NPS", compute='_compute_survey_metrics',
+        help="Net Promoter Score over the last 30 days: % promoters (9-10) minus % detractors (0-6).")
+    survey_ces_avg = fields.Float(
+        "Average CES", compute='_compute_survey_metrics',
+        help="Average customer effort (1-7, higher is easier) over the last 30 days.")
+    survey_response_rate = fields.Float(
+        "Response Rate", compute='_compute_survey_metrics',
+        help="Answered surveys out of surveys sent over the last 30 days, in percent.")
+    survey_answered_count = fields.Integer("Survey Answers", compute='_compute_survey_metrics')
+    sla_failed_ticket_count = fields.Integer("SLA Failed Tickets", compute='_compute_dashboard_kpis')
+    today_ticket_count = fields.Integer("Tickets Today", compute='_compute_dashboard_kpis')
+    week_ticket_count = fields.Integer("Tickets This Week", compute='_compute_dashboard_kpis')
+    frt_hours_7d = fields.Float(
+        "Average FRT (7 days)", compute='_compute_dashboard_kpis',
+        help="Average first response time in working hours of the tickets answered in the last 7 days.")
+    frt_ticket_count_7d = fields.Integer(
+        "Answered Tickets (7 days)", compute='_compute_dashboard_kpis',
+        help="Tickets of the team first answered in the last 7 days: the tickets the average FRT is made of.")
+    csat_avg_7d = fields.Float(
+        "Average CSAT (7 days)", compute='_compute_dashboard_kpis',
+        help="Average satisfaction (1-5) of the surveys answered in the last 7 days.")
+
+    _survey_thresholds = models.Constraint(
+        'check (survey_csat_threshold >= 0 and survey_csat_threshold <= 5 '
+        'and survey_nps_threshold >= 0 and survey_nps_threshold <= 10)',
+        "Low score thresholds must lie in the score ranges (CSAT 0-5, NPS 0-10).")
+    _survey_positive_delays = models.Constraint(
+        'check (survey_delay_hours >= 0 and survey_expiry_days >= 0 and followup_days >= 0)',
+        "Survey delays and follow-up days cannot be negative.")
 
     @api.depends('company_id')
     def _compute_resource_calendar_id(self):
@@ -141,6 +211,12 @@ class CskhTeam(models.Model):
             [('team_id', 'in', self.ids)], ['team_id'], ['__count']))
         for team in self:
             team.sla_count = counts.get(team, 0)
+
+    @api.depends('use_website_form')
+    def _compute_website_form_url(self):
+        for team in self:
+            team.website_form_url = team.use_website_form and team.id and \
+                f"{team.get_base_url()}/cskh/submit?team={team.id}"
 
     @api.depends_context('uid')
     def _compute_ticket_counts(self):
@@ -166,15 +242,122 @@ class CskhTeam(models.Model):
             for key, field_name in fields_by_key.items():
                 team[field_name] = counts[key].get(team.id, 0)
 
-    # ---- PORTAL ----
-    @api.depends('use_website_form')
-    def _compute_website_form_url(self):
+    @api.depends_context('uid')
+    def _compute_survey_metrics(self):
+        """Dashboard KPIs over the surveys sent in the last ``_survey_metrics_days``
+        days, in one grouped query whatever the number of teams, counting the surveys
+        the user may read."""
+        since = fields.Datetime.now() - timedelta(days=self._survey_metrics_days)
+        Response = self.env['cskh.survey.response']
+        metrics = Response._get_metrics(
+            [('team_id', 'in', self.ids), ('date_sent', '>=', since)], 'team_id')
+        empty = Response._empty_metrics()
         for team in self:
-            team.website_form_url = team.use_website_form and team.id and \
-                f"{team.get_base_url()}/cskh/submit?team={team.id}"
+            data = metrics.get(team, empty)
+            team.survey_csat_avg = data['csat_avg']
+            team.survey_csat_pct = data['csat_pct']
+            team.survey_nps = data['nps']
+            team.survey_ces_avg = data['ces_avg']
+            team.survey_response_rate = data['response_rate']
+            team.survey_answered_count = data['answered_count']
+
+    @api.depends_context('uid', 'tz')
+    def _compute_dashboard_kpis(self):
+        """Overview KPIs of the teams: four grouped queries whatever the number of teams."""
+        Ticket = self.env['cskh.ticket']
+        today_start, week_start = self._dashboard_get_period_starts()
+        since = fields.Datetime.now() - timedelta(days=self._dashboard_kpi_days)
+        failed = dict(Ticket._read_group(
+            [('team_id', 'in', self.ids), ('is_closed', '=', False), ('sla_failed', '=', True)],
+            ['team_id'], ['__count']))
+        today, week = {}, {}
+        local_today = self._dashboard_get_today()
+        for team, day, count in Ticket._read_group(
+                [('team_id', 'in', self.ids), ('create_date', '>=', min(today_start, week_start))],
+                ['team_id', 'create_date:day'], ['__count']):
+            week[team] = week.get(team, 0) + count
+            if (day.date() if isinstance(day, datetime) else day) == local_today:
+                today[team] = today.get(team, 0) + count
+        frt = {team: (avg or 0.0, count) for team, avg, count in Ticket._read_group(
+            [('team_id', 'in', self.ids), ('date_first_response', '>=', since)],
+            ['team_id'], ['frt_hours:avg', '__count'])}
+        csat = dict(self.env['cskh.survey.response']._read_group(
+            [('team_id', 'in', self.ids), ('state', '=', 'answered'), ('date', '>=', since)],
+            ['team_id'], ['csat:avg']))
+        for team in self:
+            team.sla_failed_ticket_count = failed.get(team, 0)
+            team.today_ticket_count = today.get(team, 0)
+            team.week_ticket_count = week.get(team, 0)
+            team.frt_hours_7d, team.frt_ticket_count_7d = frt.get(team, (0.0, 0))
+            team.csat_avg_7d = csat.get(team, 0.0)
 
     # ------------------------------------------------------------
-    # MAIL ALIAS
+    # ACTIONS
+    # ------------------------------------------------------------
+
+    def _get_ticket_action(self, filter_name=None):
+        self.ensure_one()
+        action = self.env['ir.actions.act_window']._for_xml_id('cskh_helpdesk.cskh_ticket_action')
+        context = {
+            'default_team_id': self.id,
+            'search_default_team_id': self.id,
+            'search_default_filter_open': 1,
+        }
+        if filter_name:
+            context['search_default_' + filter_name] = 1
+        action['context'] = context
+        action['display_name'] = self.display_name
+        return action
+
+    def action_view_open_tickets(self):
+        return self._get_ticket_action()
+
+    def action_view_unassigned_tickets(self):
+        return self._get_ticket_action('filter_unassigned')
+
+    def action_view_urgent_tickets(self):
+        return self._get_ticket_action('filter_urgent')
+
+    def action_view_my_tickets(self):
+        return self._get_ticket_action('filter_my_tickets')
+
+    def action_view_sla_failed_tickets(self):
+        return self._get_ticket_action('filter_sla_failed')
+
+    def action_view_today_tickets(self):
+        action = self._get_ticket_action()
+        action['domain'] = [('create_date', '>=', self._dashboard_get_period_starts()[0])]
+        action['context'].pop('search_default_filter_open')
+        return action
+
+    def action_view_week_tickets(self):
+        action = self._get_ticket_action()
+        action['domain'] = [('create_date', '>=', self._dashboard_get_period_starts()[1])]
+        action['context'].pop('search_default_filter_open')
+        return action
+
+    def action_view_ticket_analysis(self):
+        """The team's tickets analysis over the last 7 days (FRT, CSAT...)."""
+        self.ensure_one()
+        action = self.env['ir.actions.act_window']._for_xml_id('cskh_helpdesk.cskh_ticket_report_action')
+        action['context'] = {'search_default_team_id': self.id, 'search_default_filter_last_7_days': 1}
+        return action
+
+    def action_view_slas(self):
+        self.ensure_one()
+        action = self.env['ir.actions.act_window']._for_xml_id('cskh_helpdesk.cskh_sla_action')
+        action['domain'] = [('team_id', '=', self.id)]
+        action['context'] = {'default_team_id': self.id}
+        return action
+
+    def action_view_survey_responses(self):
+        self.ensure_one()
+        action = self.env['ir.actions.act_window']._for_xml_id('cskh_helpdesk.cskh_survey_response_action')
+        action['context'] = {'search_default_team_id': self.id, 'search_default_filter_answered': 1}
+        return action
+
+    # ------------------------------------------------------------
+    # MAIL GATEWAY
     # ------------------------------------------------------------
 
     def _alias_get_creation_values(self):
@@ -216,6 +399,10 @@ class CskhTeam(models.Model):
             res.update(super(CskhTeam, others)._notify_get_reply_to(default=default, author_id=author_id))
         return res
 
+    # ------------------------------------------------------------
+    # STAGES
+    # ------------------------------------------------------------
+
     def _get_first_stage(self):
         """Stage of new and reopened tickets: the first unfolded open stage of the team."""
         self.ensure_one()
@@ -235,14 +422,6 @@ class CskhTeam(models.Model):
         candidates = self.stage_ids.filtered(
             lambda s: not s.is_closed and not s.sla_pause and s.sequence <= waiting_stage.sequence)
         return candidates.sorted(lambda s: (s.sequence, s.id))[-1:] or self._get_first_stage()
-
-    @api.model
-    def _get_default_web_form_team(self):
-        """Team preselected on the portal and public submission forms: the first team
-        accepting web tickets in the order of Configuration > Teams, as Odoo's Helpdesk
-        opens the form of its first team. Out of the box only the default team
-        "Customer Care" accepts web tickets; the controllers call this with sudo()."""
-        return self.search([('use_website_form', '=', True)], limit=1)
 
     # ------------------------------------------------------------
     # ASSIGNMENT
@@ -288,175 +467,20 @@ class CskhTeam(models.Model):
         return result
 
     # ------------------------------------------------------------
-    # ACTIONS
+    # PORTAL
     # ------------------------------------------------------------
 
-    def _get_ticket_action(self, filter_name=None):
-        self.ensure_one()
-        action = self.env['ir.actions.act_window']._for_xml_id('cskh_helpdesk.cskh_ticket_action')
-        context = {
-            'default_team_id': self.id,
-            'search_default_team_id': self.id,
-            'search_default_filter_open': 1,
-        }
-        if filter_name:
-            context['search_default_' + filter_name] = 1
-        action['context'] = context
-        action['display_name'] = self.display_name
-        return action
-
-    def action_view_open_tickets(self):
-        return self._get_ticket_action()
-
-    def action_view_unassigned_tickets(self):
-        return self._get_ticket_action('filter_unassigned')
-
-    def action_view_urgent_tickets(self):
-        return self._get_ticket_action('filter_urgent')
-
-    def action_view_my_tickets(self):
-        return self._get_ticket_action('filter_my_tickets')
+    @api.model
+    def _get_default_web_form_team(self):
+        """Team preselected on the portal and public submission forms: the first team
+        accepting web tickets in the order of Configuration > Teams, as Odoo's Helpdesk
+        opens the form of its first team. Out of the box only the default team
+        "Customer Care" accepts web tickets; the controllers call this with sudo()."""
+        return self.search([('use_website_form', '=', True)], limit=1)
 
     # ------------------------------------------------------------
-    # ---- SATISFACTION SURVEY ----
+    # REPORTING
     # ------------------------------------------------------------
-
-    survey_delay_hours = fields.Integer(
-        "Survey Delay (hours)", default=0,
-        help="Hours to wait after a ticket is solved before emailing the survey. "
-             "0 sends it as soon as the ticket is solved.")
-    survey_resend_on_reclose = fields.Boolean(
-        "New Survey at Each Closure", default=True,
-        help="When a reopened ticket is solved again, send a new survey. "
-             "Otherwise a ticket is surveyed only once.")
-    survey_expiry_days = fields.Integer(
-        "Answerable for (days)", default=30,
-        help="How long the customer can give or change his answer. 0 means no limit.")
-    survey_csat_threshold = fields.Integer(
-        "Low CSAT at or below", default=2,
-        help="A satisfaction score (1-5) at or below this value alerts the team leader.")
-    survey_nps_threshold = fields.Integer(
-        "Low NPS at or below", default=6,
-        help="A recommendation score (0-10) at or below this value alerts the team leader.")
-    survey_reopen_on_low_score = fields.Boolean(
-        "Reopen on Low Score",
-        help="Move a solved ticket back to the first open stage when its survey gets a low score.")
-    use_followup = fields.Boolean(
-        "Follow-up after Resolution",
-        help="Schedule an activity for the assignee some days after a ticket is solved, "
-             "e.g. a call to check that everything still works.")
-    followup_days = fields.Integer("Follow-up after (days)", default=3)
-    followup_activity_type_id = fields.Many2one(
-        'mail.activity.type', string="Follow-up Activity",
-        domain="['|', ('res_model', '=', False), ('res_model', '=', 'cskh.ticket')]",
-        default=lambda self: self.env.ref('mail.mail_activity_data_call', raise_if_not_found=False))
-    survey_csat_avg = fields.Float(
-        "Average CSAT", compute='_compute_survey_metrics',
-        help="Average satisfaction (1-5) of the surveys sent over the last 30 days.")
-    survey_csat_pct = fields.Float(
-        "CSAT %", compute='_compute_survey_metrics',
-        help="Share of satisfied answers (4 or 5) over the last 30 days.")
-    survey_nps = fields.Float(
-        "NPS", compute='_compute_survey_metrics',
-        help="Net Promoter Score over the last 30 days: % promoters (9-10) minus % detractors (0-6).")
-    survey_ces_avg = fields.Float(
-        "Average CES", compute='_compute_survey_metrics',
-        help="Average customer effort (1-7, higher is easier) over the last 30 days.")
-    survey_response_rate = fields.Float(
-        "Response Rate", compute='_compute_survey_metrics',
-        help="Answered surveys out of surveys sent over the last 30 days, in percent.")
-    survey_answered_count = fields.Integer("Survey Answers", compute='_compute_survey_metrics')
-
-    _survey_metrics_days = 30
-
-    _survey_thresholds = models.Constraint(
-        'check (survey_csat_threshold >= 0 and survey_csat_threshold <= 5 '
-        'and survey_nps_threshold >= 0 and survey_nps_threshold <= 10)',
-        "Low score thresholds must lie in the score ranges (CSAT 0-5, NPS 0-10).")
-    _survey_positive_delays = models.Constraint(
-        'check (survey_delay_hours >= 0 and survey_expiry_days >= 0 and followup_days >= 0)',
-        "Survey delays and follow-up days cannot be negative.")
-
-    @api.depends_context('uid')
-    def _compute_survey_metrics(self):
-        """Dashboard KPIs over the surveys sent in the last ``_survey_metrics_days``
-        days, in one grouped query whatever the number of teams, counting the surveys
-        the user may read."""
-        since = fields.Datetime.now() - timedelta(days=self._survey_metrics_days)
-        Response = self.env['cskh.survey.response']
-        metrics = Response._get_metrics(
-            [('team_id', 'in', self.ids), ('date_sent', '>=', since)], 'team_id')
-        empty = Response._empty_metrics()
-        for team in self:
-            data = metrics.get(team, empty)
-            team.survey_csat_avg = data['csat_avg']
-            team.survey_csat_pct = data['csat_pct']
-            team.survey_nps = data['nps']
-            team.survey_ces_avg = data['ces_avg']
-            team.survey_response_rate = data['response_rate']
-            team.survey_answered_count = data['answered_count']
-
-    def action_view_survey_responses(self):
-        self.ensure_one()
-        action = self.env['ir.actions.act_window']._for_xml_id('cskh_helpdesk.cskh_survey_response_action')
-        action['context'] = {'search_default_team_id': self.id, 'search_default_filter_answered': 1}
-        return action
-
-    # ---- SLA ----
-
-    def action_view_slas(self):
-        self.ensure_one()
-        action = self.env['ir.actions.act_window']._for_xml_id('cskh_helpdesk.cskh_sla_action')
-        action['domain'] = [('team_id', '=', self.id)]
-        action['context'] = {'default_team_id': self.id}
-        return action
-
-    # ---- REPORTING ----
-
-    sla_failed_ticket_count = fields.Integer("SLA Failed Tickets", compute='_compute_dashboard_kpis')
-    today_ticket_count = fields.Integer("Tickets Today", compute='_compute_dashboard_kpis')
-    week_ticket_count = fields.Integer("Tickets This Week", compute='_compute_dashboard_kpis')
-    frt_hours_7d = fields.Float(
-        "Average FRT (7 days)", compute='_compute_dashboard_kpis',
-        help="Average first response time in working hours of the tickets answered in the last 7 days.")
-    frt_ticket_count_7d = fields.Integer(
-        "Answered Tickets (7 days)", compute='_compute_dashboard_kpis',
-        help="Tickets of the team first answered in the last 7 days: the tickets the average FRT is made of.")
-    csat_avg_7d = fields.Float(
-        "Average CSAT (7 days)", compute='_compute_dashboard_kpis',
-        help="Average satisfaction (1-5) of the surveys answered in the last 7 days.")
-
-    _dashboard_kpi_days = 7
-
-    @api.depends_context('uid', 'tz')
-    def _compute_dashboard_kpis(self):
-        """Overview KPIs of the teams: four grouped queries whatever the number of teams."""
-        Ticket = self.env['cskh.ticket']
-        today_start, week_start = self._dashboard_get_period_starts()
-        since = fields.Datetime.now() - timedelta(days=self._dashboard_kpi_days)
-        failed = dict(Ticket._read_group(
-            [('team_id', 'in', self.ids), ('is_closed', '=', False), ('sla_failed', '=', True)],
-            ['team_id'], ['__count']))
-        today, week = {}, {}
-        local_today = self._dashboard_get_today()
-        for team, day, count in Ticket._read_group(
-                [('team_id', 'in', self.ids), ('create_date', '>=', min(today_start, week_start))],
-                ['team_id', 'create_date:day'], ['__count']):
-            week[team] = week.get(team, 0) + count
-            if (day.date() if isinstance(day, datetime) else day) == local_today:
-                today[team] = today.get(team, 0) + count
-        frt = {team: (avg or 0.0, count) for team, avg, count in Ticket._read_group(
-            [('team_id', 'in', self.ids), ('date_first_response', '>=', since)],
-            ['team_id'], ['frt_hours:avg', '__count'])}
-        csat = dict(self.env['cskh.survey.response']._read_group(
-            [('team_id', 'in', self.ids), ('state', '=', 'answered'), ('date', '>=', since)],
-            ['team_id'], ['csat:avg']))
-        for team in self:
-            team.sla_failed_ticket_count = failed.get(team, 0)
-            team.today_ticket_count = today.get(team, 0)
-            team.week_ticket_count = week.get(team, 0)
-            team.frt_hours_7d, team.frt_ticket_count_7d = frt.get(team, (0.0, 0))
-            team.csat_avg_7d = csat.get(team, 0.0)
 
     def _dashboard_get_tz(self):
         """Timezone of the days: the context's, as ``_read_group`` uses for ``create_date:day``."""
@@ -474,25 +498,3 @@ class CskhTeam(models.Model):
         def to_utc(day):
             return tz.localize(datetime.combine(day, time.min)).astimezone(pytz.utc).replace(tzinfo=None)
         return to_utc(today), to_utc(today - timedelta(days=today.weekday()))
-
-    def action_view_sla_failed_tickets(self):
-        return self._get_ticket_action('filter_sla_failed')
-
-    def action_view_today_tickets(self):
-        action = self._get_ticket_action()
-        action['domain'] = [('create_date', '>=', self._dashboard_get_period_starts()[0])]
-        action['context'].pop('search_default_filter_open')
-        return action
-
-    def action_view_week_tickets(self):
-        action = self._get_ticket_action()
-        action['domain'] = [('create_date', '>=', self._dashboard_get_period_starts()[1])]
-        action['context'].pop('search_default_filter_open')
-        return action
-
-    def action_view_ticket_analysis(self):
-        """The team's tickets analysis over the last 7 days (FRT, CSAT...)."""
-        self.ensure_one()
-        action = self.env['ir.actions.act_window']._for_xml_id('cskh_helpdesk.cskh_ticket_report_action')
-        action['context'] = {'search_default_team_id': self.id, 'search_default_filter_last_7_days': 1}
-        return action

@@ -109,12 +109,34 @@ class CskhTicket(models.Model):
             search_domain |= Domain('team_ids', 'in', team_id)
         return stages.search(search_domain, order=stages._order)
 
+    # Description
     active = fields.Boolean(default=True)
     number = fields.Char(
         "Ticket Number", readonly=True, copy=False, index='trigram',
         help="Unique reference of the ticket, given at creation by the company's sequence.")
     name = fields.Char("Subject", required=True, index='trigram', tracking=True)
     description = fields.Html()
+    priority = fields.Selection(
+        TICKET_PRIORITIES, string="Priority", default='0', required=True, index=True, tracking=True)
+    type_id = fields.Many2one('cskh.ticket.type', string="Type", index='btree_not_null', tracking=True)
+    type_script = fields.Html(related='type_id.script', string="Handling Script")
+    channel = fields.Selection([
+        ('email', "Email"),
+        ('phone', "Phone"),
+        ('web', "Web Form / Portal"),
+        ('chat', "Live Chat"),
+        ('social', "Social Network"),
+        ('store', "In Store"),
+        ('other', "Other"),
+    ], string="Channel", default='other', required=True, index=True)
+    tag_ids = fields.Many2many('cskh.tag', string="Tags")
+    color = fields.Integer("Color")
+    kanban_state = fields.Selection([
+        ('normal', "In Progress"),
+        ('done', "Ready"),
+        ('blocked', "Blocked"),
+    ], string="Status", default='normal', required=True, copy=False)
+    # Assignment
     team_id = fields.Many2one(
         'cskh.team', string="Team", index=True, tracking=True, check_company=True,
         default=_default_team_id)
@@ -128,9 +150,12 @@ class CskhTicket(models.Model):
         'res.users', string="Assigned to", index=True, tracking=True,
         domain="[('share', '=', False), ('company_ids', 'in', company_id)]",
         falsy_value_label=_lt("Unassigned"))
+    date_assigned = fields.Datetime(
+        "Assigned on", compute='_compute_date_assigned', store=True, copy=False)
     company_id = fields.Many2one(
         'res.company', string="Company", compute='_compute_company_id', store=True,
         readonly=False, required=True, index=True, precompute=True)
+    # Customer
     partner_id = fields.Many2one(
         'res.partner', string="Customer", index='btree_not_null', tracking=True,
         domain="['|', ('company_id', '=?', company_id), ('company_id', '=', False)]")
@@ -146,31 +171,12 @@ class CskhTicket(models.Model):
     email_normalized = fields.Char(index='btree_not_null')
     partner_phone = fields.Char(
         "Customer Phone", compute='_compute_partner_contact', store=True, readonly=False)
-    priority = fields.Selection(
-        TICKET_PRIORITIES, string="Priority", default='0', required=True, index=True, tracking=True)
-    type_id = fields.Many2one('cskh.ticket.type', string="Type", index='btree_not_null', tracking=True)
-    type_script = fields.Html(related='type_id.script', string="Handling Script")
-    channel = fields.Selection([
-        ('email', "Email"),
-        ('phone', "Phone"),
-        ('web', "Web Form / Portal"),
-        ('chat', "Live Chat"),
-        ('social', "Social Network"),
-        ('store', "In Store"),
-        ('other', "Other"),
-    ], string="Channel", default='other', required=True, index=True)
     customer_tier = fields.Selection(
         CUSTOMER_TIERS, string="Customer Tier", compute='_compute_customer_tier',
         store=True, readonly=False, index='btree_not_null')
-    tag_ids = fields.Many2many('cskh.tag', string="Tags")
-    color = fields.Integer("Color")
-    kanban_state = fields.Selection([
-        ('normal', "In Progress"),
-        ('done', "Ready"),
-        ('blocked', "Blocked"),
-    ], string="Status", default='normal', required=True, copy=False)
-    date_assigned = fields.Datetime(
-        "Assigned on", compute='_compute_date_assigned', store=True, copy=False)
+    partner_ticket_count = fields.Integer(
+        "Customer Tickets", compute='_compute_partner_ticket_count')
+    # Dates
     date_first_response = fields.Datetime(
         "First Response on", copy=False, readonly=True, index='btree_not_null',
         help="When an agent first sent a public answer to the customer.")
@@ -179,18 +185,7 @@ class CskhTicket(models.Model):
     date_last_stage_update = fields.Datetime(
         "Last Stage Update", compute='_compute_date_last_stage_update', store=True,
         copy=False, index=True)
-    partner_ticket_count = fields.Integer(
-        "Customer Tickets", compute='_compute_partner_ticket_count')
-    # ---- CRM ----
-    # No groups on lead_id: agents without sales rights still see the link's name (many2one
-    # names are read as superuser); the view hides the buttons that would open or create leads.
-    lead_id = fields.Many2one(
-        'crm.lead', string="Lead/Opportunity", index='btree_not_null', tracking=True, copy=False,
-        check_company=True, ondelete='set null',
-        help="Lead or opportunity this request belongs to, e.g. a pre-sales question.")
-    lead_type = fields.Selection(related='lead_id.type', string="Lead Type")
-    type_suggest_opportunity = fields.Boolean(related='type_id.suggest_opportunity')
-    # ---- SLA ----
+    # SLA
     use_sla = fields.Boolean(related='team_id.use_sla', string="Use SLA Policies")
     sla_status_ids = fields.One2many('cskh.ticket.sla', 'ticket_id', string="SLA Status", copy=False)
     sla_deadline = fields.Datetime(
@@ -216,6 +211,70 @@ class CskhTicket(models.Model):
     escalation_level = fields.Integer(
         "Escalation Level", readonly=True, copy=False, default=0,
         help="Goes up by one (at most 3) each time an SLA target is missed or the ticket is escalated by hand.")
+    # Survey
+    closure_count = fields.Integer(
+        "Closures", copy=False, readonly=True,
+        help="How many times the ticket was solved. Each closure may send its own survey.")
+    survey_response_ids = fields.One2many(
+        'cskh.survey.response', 'ticket_id', string="Survey Responses", copy=False)
+    survey_csat = fields.Integer(
+        "CSAT", compute='_compute_survey_scores', store=True, precompute=True, aggregator='avg',
+        help="Satisfaction (1-5) of the latest survey answer.")
+    survey_nps = fields.Integer(
+        "NPS Rating", compute='_compute_survey_scores', store=True, precompute=True, aggregator='avg',
+        help="Likelihood to recommend (0-10) of the latest survey answer.")
+    survey_ces = fields.Integer(
+        "CES", compute='_compute_survey_scores', store=True, precompute=True, aggregator='avg',
+        help="Customer effort (1-7) of the latest survey answer.")
+    survey_comment = fields.Text("Survey Comment", compute='_compute_survey_scores', store=True, precompute=True)
+    survey_state = fields.Selection(
+        [('sent', "Survey Sent"), ('answered', "Answered")], string="Survey",
+        compute='_compute_survey_scores', store=True, precompute=True)
+    # KPIs
+    # Measures stored once, when their event happens (first answer, closure, reopening,
+    # SLA outcome), so that reports aggregate plain columns.
+    frt_hours = fields.Float(
+        "First Response Time (Working Hours)", compute='_compute_frt_hours', store=True,
+        compute_sudo=True, aggregator='avg', digits=(16, 2), copy=False,
+        help="Working hours of the team's calendar between the creation and the first answer of an agent.")
+    frt_calendar_hours = fields.Float(
+        "First Response Time (Hours)", compute='_compute_frt_hours', store=True,
+        compute_sudo=True, aggregator='avg', digits=(16, 2), copy=False,
+        help="Calendar hours between the creation and the first answer of an agent.")
+    resolution_hours = fields.Float(
+        "Resolution Time (Working Hours)", compute='_compute_resolution_hours', store=True,
+        compute_sudo=True, aggregator='avg', digits=(16, 2), copy=False,
+        help="Working hours of the team's calendar between the creation and the (last) closure.")
+    resolution_calendar_hours = fields.Float(
+        "Resolution Time (Hours)", compute='_compute_resolution_hours', store=True,
+        compute_sudo=True, aggregator='avg', digits=(16, 2), copy=False,
+        help="Calendar hours between the creation and the (last) closure.")
+    agent_reply_count = fields.Integer(
+        "Agent Replies", readonly=True, copy=False, aggregator='avg',
+        help="Number of public answers written by agents.")
+    reopen_count = fields.Integer(
+        "Reopened", readonly=True, copy=False,
+        help="How many times the ticket went back from a closed stage to an open one.")
+    fcr = fields.Boolean(
+        "First Contact Resolution", compute='_compute_fcr', store=True, compute_sudo=True, copy=False,
+        help="Solved with at most one answer of an agent and never reopened.")
+    sla_success = fields.Boolean(
+        "SLA Success", compute='_compute_sla_success', store=True, compute_sudo=True, copy=False,
+        help="Every SLA target of the ticket was met in time.")
+    # CRM
+    # No groups on lead_id: agents without sales rights still see the link's name (many2one
+    # names are read as superuser); the view hides the buttons that would open or create leads.
+    lead_id = fields.Many2one(
+        'crm.lead', string="Lead/Opportunity", index='btree_not_null', tracking=True, copy=False,
+        check_company=True, ondelete='set null',
+        help="Lead or opportunity this request belongs to, e.g. a pre-sales question.")
+    lead_type = fields.Selection(related='lead_id.type', string="Lead Type")
+    type_suggest_opportunity = fields.Boolean(related='type_id.suggest_opportunity')
+    # Portal
+    web_form_ip = fields.Char(
+        "Submitted from IP", readonly=True, copy=False,
+        groups='cskh_helpdesk.cskh_helpdesk_group_manager',
+        help="Address the web form was sent from; used to limit abusive submissions.")
 
     _number_company_uniq = models.Constraint(
         'unique (company_id, number)', "The ticket number must be unique per company.")
@@ -224,13 +283,6 @@ class CskhTicket(models.Model):
     _default_order_idx = models.Index('(priority DESC, id DESC) WHERE active IS TRUE')
     # open tickets per team and agent: balanced assignment of every new ticket, team overview
     _open_team_user_idx = models.Index('(team_id, user_id) WHERE active IS TRUE AND is_closed IS NOT TRUE')
-
-    # ---- PORTAL ----
-    web_form_ip = fields.Char(
-        "Submitted from IP", readonly=True, copy=False,
-        groups='cskh_helpdesk.cskh_helpdesk_group_manager',
-        help="Address the web form was sent from; used to limit abusive submissions.")
-
     _web_form_recent_idx = models.Index("(create_date) WHERE channel = 'web'")
 
     @api.depends('number', 'name')
@@ -246,6 +298,11 @@ class CskhTicket(models.Model):
                 ticket.stage_id = team._get_first_stage()
             elif not ticket.stage_id and not team:
                 ticket.stage_id = False
+
+    @api.depends('user_id')
+    def _compute_date_assigned(self):
+        for ticket in self:
+            ticket.date_assigned = ticket.user_id and fields.Datetime.now()
 
     @api.depends('team_id')
     def _compute_company_id(self):
@@ -270,10 +327,13 @@ class CskhTicket(models.Model):
             ticket.customer_tier = partner.cskh_customer_tier \
                 or partner.commercial_partner_id.cskh_customer_tier or ticket.customer_tier
 
-    @api.depends('user_id')
-    def _compute_date_assigned(self):
+    @api.depends('commercial_partner_id')
+    def _compute_partner_ticket_count(self):
+        partners = self.commercial_partner_id
+        counts = dict(self.env['cskh.ticket']._read_group(
+            [('commercial_partner_id', 'in', partners.ids)], ['commercial_partner_id'], ['__count']))
         for ticket in self:
-            ticket.date_assigned = ticket.user_id and fields.Datetime.now()
+            ticket.partner_ticket_count = counts.get(ticket.commercial_partner_id, 0)
 
     @api.depends('stage_id.is_closed')
     def _compute_date_closed(self):
@@ -287,13 +347,8 @@ class CskhTicket(models.Model):
     def _compute_date_last_stage_update(self):
         self.date_last_stage_update = fields.Datetime.now()
 
-    @api.depends('commercial_partner_id')
-    def _compute_partner_ticket_count(self):
-        partners = self.commercial_partner_id
-        counts = dict(self.env['cskh.ticket']._read_group(
-            [('commercial_partner_id', 'in', partners.ids)], ['commercial_partner_id'], ['__count']))
-        for ticket in self:
-            ticket.partner_ticket_count = counts.get(ticket.commercial_partner_id, 0)
+    def _get_rotting_domain(self):
+        return super()._get_rotting_domain() & Domain('is_closed', '=', False)
 
     @api.depends('sla_status_ids.deadline', 'sla_status_ids.status')
     def _compute_sla_deadline(self):
@@ -319,6 +374,55 @@ class CskhTicket(models.Model):
                 if key not in limits:
                     limits[key] = self._sla_plan_hours(key[0], key[1], now) if key[1] > 0 else now
                 ticket.sla_state = 'due_soon' if deadline <= limits[key] and not ticket.sla_pause_date else 'on_time'
+
+    @api.depends('survey_response_ids.state', 'survey_response_ids.csat',
+                 'survey_response_ids.nps', 'survey_response_ids.ces', 'survey_response_ids.comment')
+    def _compute_survey_scores(self):
+        """Scores of the latest answered survey (else the latest sent one), in one query;
+        none for tickets being created (precomputed: they have no survey yet)."""
+        saved_ids = [id_ for id_ in self.ids if isinstance(id_, int)]
+        groups = saved_ids and self.env['cskh.survey.response'].sudo()._read_group(
+            [('ticket_id', 'in', saved_ids), ('state', 'in', ('sent', 'answered'))],
+            ['ticket_id', 'state'], ['id:max'])
+        latest = defaultdict(dict)
+        for ticket, state, response_id in groups:
+            latest[ticket.id][state] = response_id
+        Response = self.env['cskh.survey.response'].sudo()
+        for ticket in self:
+            ids = latest.get(ticket.id, {})
+            response = Response.browse(ids.get('answered') or ids.get('sent'))
+            ticket.survey_state = response.state
+            answered = response.state == 'answered'
+            ticket.survey_csat = answered and response.csat
+            ticket.survey_nps = answered and response.has_nps and response.nps
+            ticket.survey_ces = answered and response.ces
+            ticket.survey_comment = answered and response.comment
+
+    @api.depends('date_first_response')
+    def _compute_frt_hours(self):
+        for ticket in self:
+            start, end = ticket.create_date, ticket.date_first_response
+            ticket.frt_hours = ticket._report_work_hours(start, end)
+            ticket.frt_calendar_hours = ticket._report_calendar_hours(start, end)
+
+    @api.depends('date_closed')
+    def _compute_resolution_hours(self):
+        for ticket in self:
+            start, end = ticket.create_date, ticket.date_closed
+            ticket.resolution_hours = ticket._report_work_hours(start, end)
+            ticket.resolution_calendar_hours = ticket._report_calendar_hours(start, end)
+
+    @api.depends('is_closed', 'stage_id.is_cancel', 'agent_reply_count', 'reopen_count')
+    def _compute_fcr(self):
+        for ticket in self:
+            ticket.fcr = ticket.is_closed and not ticket.stage_id.is_cancel \
+                and ticket.agent_reply_count <= 1 and not ticket.reopen_count
+
+    @api.depends('sla_status_ids.status')
+    def _compute_sla_success(self):
+        for ticket in self:
+            statuses = ticket.sla_status_ids.mapped('status')
+            ticket.sla_success = bool(statuses) and all(status == 'reached' for status in statuses)
 
     def _compute_access_url(self):
         super()._compute_access_url()
@@ -355,6 +459,13 @@ class CskhTicket(models.Model):
         self._survey_on_stage_change(closure_before)
         return res
 
+    def unlink(self):
+        pending = self.env.cr.precommit.data.get('cskh.ticket.creation_emails')
+        if pending:
+            deleted = set(self.ids)
+            pending[:] = [id_ for id_ in pending if id_ not in deleted]
+        return super().unlink()
+
     def _get_closure_before_write(self, vals):
         """State of each ticket before a write that may change its stage, for the effects
         of a stage change (reopen count, survey): ticket id -> (closed, solved); None when
@@ -362,6 +473,11 @@ class CskhTicket(models.Model):
         if 'stage_id' not in vals and 'team_id' not in vals:
             return None
         return {ticket.id: (ticket.is_closed, ticket._survey_is_solved()) for ticket in self}
+
+    def _survey_is_solved(self):
+        """Solved = in a closing stage that is not a cancellation stage."""
+        self.ensure_one()
+        return self.stage_id.is_closed and not self.stage_id.is_cancel
 
     @api.model
     def _match_partners_by_email(self, vals_list):
@@ -400,12 +516,14 @@ class CskhTicket(models.Model):
                 if user_id:
                     vals['user_id'] = user_id
 
-    def unlink(self):
-        pending = self.env.cr.precommit.data.get('cskh.ticket.creation_emails')
-        if pending:
-            deleted = set(self.ids)
-            pending[:] = [id_ for id_ in pending if id_ not in deleted]
-        return super().unlink()
+    @api.model
+    def _check_lead_access(self, vals_list):
+        """Linking a lead requires reading it, so that helpdesk rights never open the CRM
+        (a constraint would run as superuser)."""
+        lead_ids = {vals['lead_id'] for vals in vals_list if vals.get('lead_id')}
+        if lead_ids and not self.env['crm.lead'].browse(lead_ids).has_access('read'):
+            raise AccessError(self.env._(
+                "You cannot link a ticket to a lead or opportunity you do not have access to."))
 
     def _assign_numbers(self):
         """Give each new ticket the next number of its company's sequence."""
@@ -488,53 +606,6 @@ class CskhTicket(models.Model):
             raise UserError(self.env._("This ticket is already at the highest escalation level."))
         tickets._sla_escalate()
 
-    # ------------------------------------------------------------
-    # MAIL THREAD
-    # ------------------------------------------------------------
-
-    def _creation_subtype(self):
-        # ir.model.data is cached, env.ref() would check the subtype exists with a query per email
-        return self.env['mail.message.subtype'].browse(
-            self.env['ir.model.data']._xmlid_to_res_id('cskh_helpdesk.mt_ticket_new'))
-
-    def _message_auto_subscribe_followers(self, updated_values, default_subtype_ids):
-        """The customer follows the ticket (as in Project's portal or Odoo Helpdesk), so
-        that answers reach them by email; subscribed with the assignee, in one go, with the
-        default public subtypes and without any notification."""
-        res = super()._message_auto_subscribe_followers(updated_values, default_subtype_ids)
-        partner = self.env['res.partner'].browse(updated_values.get('partner_id')).sudo()
-        if partner:
-            internal_ids = self.env['mail.message.subtype']._get_auto_subscription_subtypes(self._name)[2]
-            res.append((partner.id, [sid for sid in default_subtype_ids if sid not in internal_ids], False))
-        return res
-
-    def _track_subtype(self, init_values):
-        self.ensure_one()
-        if 'stage_id' in init_values:
-            return self.env['mail.message.subtype'].browse(
-                self.env['ir.model.data']._xmlid_to_res_id('cskh_helpdesk.mt_ticket_stage'))
-        return super()._track_subtype(init_values)
-
-    def _notify_get_reply_to(self, default=None, author_id=False):
-        """Customer replies go to the team's alias, so they thread back here."""
-        aliases = self.sudo().team_id._notify_get_reply_to(default=default, author_id=author_id)
-        res = {ticket.id: aliases.get(ticket.team_id.id) for ticket in self}
-        leftover = self.filtered(lambda ticket: not ticket.team_id)
-        if leftover:
-            res.update(super(CskhTicket, leftover)._notify_get_reply_to(
-                default=default, author_id=author_id))
-        return res
-
-    def _rating_get_parent_field_name(self):
-        return 'team_id'
-
-    def _get_rotting_domain(self):
-        return super()._get_rotting_domain() & Domain('is_closed', '=', False)
-
-    # ------------------------------------------------------------
-    # CRM
-    # ------------------------------------------------------------
-
     def action_create_lead(self):
         """Open the wizard turning this ticket into a lead or opportunity."""
         self.ensure_one()
@@ -547,23 +618,94 @@ class CskhTicket(models.Model):
         self.ensure_one()
         return self.lead_id.redirect_lead_opportunity_view()
 
-    @api.model
-    def _check_lead_access(self, vals_list):
-        """Linking a lead requires reading it, so that helpdesk rights never open the CRM
-        (a constraint would run as superuser)."""
-        lead_ids = {vals['lead_id'] for vals in vals_list if vals.get('lead_id')}
-        if lead_ids and not self.env['crm.lead'].browse(lead_ids).has_access('read'):
-            raise AccessError(self.env._(
-                "You cannot link a ticket to a lead or opportunity you do not have access to."))
+    def action_view_survey_responses(self):
+        action = self.env['ir.actions.act_window']._for_xml_id('cskh_helpdesk.cskh_survey_response_action')
+        action['domain'] = [('ticket_id', 'in', self.ids)]
+        action['context'] = {}
+        return action
+
+    def action_portal_close(self, partner=None):
+        """Close the ticket at the customer's request and log who did it.
+
+        Called from the portal after the access check, usually in sudo.
+
+        :param partner: the customer closing the ticket (defaults to the current user's)
+        """
+        for ticket in self.filtered(lambda t: t._portal_can_close()):
+            author = partner or self.env.user.partner_id
+            ticket.stage_id = ticket._get_portal_close_stage()
+            ticket.message_post(
+                body=ticket._with_chatter_lang().env._(
+                    "%(name)s closed the ticket from the customer portal.", name=author.name),
+                author_id=author.id,
+                message_type='comment',
+                subtype_xmlid='mail.mt_note',
+            )
 
     # ------------------------------------------------------------
-    # ---- Mail gateway ----
+    # MAIL GATEWAY
     # ------------------------------------------------------------
 
     # a ticket number between brackets in a subject, e.g. "Re: [CSKH/2026/00042] ..."
     _SUBJECT_NUMBER_RE = re.compile(r'\[([^\[\]\s]{3,64})\]')
     # local parts of addresses that only ever send automatic mail
     _AUTOMATIC_LOCALPARTS = {'mailer-daemon', 'postmaster'}
+
+    def _creation_subtype(self):
+        # ir.model.data is cached, env.ref() would check the subtype exists with a query per email
+        return self.env['mail.message.subtype'].browse(
+            self.env['ir.model.data']._xmlid_to_res_id('cskh_helpdesk.mt_ticket_new'))
+
+    def _track_subtype(self, init_values):
+        self.ensure_one()
+        if 'stage_id' in init_values:
+            return self.env['mail.message.subtype'].browse(
+                self.env['ir.model.data']._xmlid_to_res_id('cskh_helpdesk.mt_ticket_stage'))
+        return super()._track_subtype(init_values)
+
+    def _track_template(self, changes):
+        """Stage emails: entering a stage with a template emails it to the customer."""
+        res = super()._track_template(changes)
+        ticket = self[0]
+        template = ticket.stage_id.mail_template_id
+        if 'stage_id' in changes and template and ticket._may_send_auto_email():
+            res['stage_id'] = (template, ticket._get_auto_email_post_values())
+        return res
+
+    def _message_auto_subscribe_followers(self, updated_values, default_subtype_ids):
+        """The customer follows the ticket (as in Project's portal or Odoo Helpdesk), so
+        that answers reach them by email; subscribed with the assignee, in one go, with the
+        default public subtypes and without any notification."""
+        res = super()._message_auto_subscribe_followers(updated_values, default_subtype_ids)
+        partner = self.env['res.partner'].browse(updated_values.get('partner_id')).sudo()
+        if partner:
+            internal_ids = self.env['mail.message.subtype']._get_auto_subscription_subtypes(self._name)[2]
+            res.append((partner.id, [sid for sid in default_subtype_ids if sid not in internal_ids], False))
+        return res
+
+    def _notify_get_reply_to(self, default=None, author_id=False):
+        """Customer replies go to the team's alias, so they thread back here."""
+        aliases = self.sudo().team_id._notify_get_reply_to(default=default, author_id=author_id)
+        res = {ticket.id: aliases.get(ticket.team_id.id) for ticket in self}
+        leftover = self.filtered(lambda ticket: not ticket.team_id)
+        if leftover:
+            res.update(super(CskhTicket, leftover)._notify_get_reply_to(
+                default=default, author_id=author_id))
+        return res
+
+    def _notify_by_email_get_base_mail_values(self, message, recipients_data, additional_values=None):
+        """Mark our automatic answers as such (RFC 3834), as Odoo's out-of-office replies,
+        so that well-behaved auto-responders do not answer them."""
+        values = super()._notify_by_email_get_base_mail_values(
+            message, recipients_data, additional_values=additional_values)
+        if message.message_type == 'auto_comment':
+            headers = ast.literal_eval(values.get('headers') or '{}')
+            headers.update({'Auto-Submitted': 'auto-replied', 'X-Auto-Response-Suppress': 'All'})
+            values['headers'] = repr(headers)
+        return values
+
+    def _rating_get_parent_field_name(self):
+        return 'team_id'
 
     @api.model
     def message_new(self, msg_dict, custom_values=None):
@@ -629,6 +771,68 @@ class CskhTicket(models.Model):
                 is_internal=True, partner_ids=[])
         return super().message_post(**kwargs)
 
+    def _message_create(self, values_list):
+        """Each note of a batch log gets its own Message-Id. The mail module gives one to
+        all the notes of ``_message_log_batch``; the SLA cron logs one per escalated
+        ticket, and thousands of messages sharing a Message-Id mislead PostgreSQL about
+        the gateway's duplicate check (``message_id = ...`` on every incoming mail), which
+        then scans mail_message backwards by id: 40 ms per mail on 80,000 messages."""
+        notes = [values for values in values_list if values.get('is_internal') and values.get('message_id')]
+        if len({values['message_id'] for values in notes}) < len(notes):
+            values_list = [
+                dict(values, message_id=generate_tracking_message_id('message-notify'))
+                if values.get('is_internal') and values.get('message_id') else values
+                for values in values_list
+            ]
+        return super()._message_create(values_list)
+
+    def _message_post_after_hook(self, message, msg_vals):
+        """The first public answer of an agent stamps the first response date."""
+        self._stamp_first_response(message, msg_vals)
+        self._sync_description_inline_images(message, msg_vals)
+        return super()._message_post_after_hook(message, msg_vals)
+
+    def _sync_description_inline_images(self, message, msg_vals):
+        """Inline images (pasted screenshots, signatures) of the email that created the ticket
+        are ``cid:`` references in the description copied by ``message_new``; the posted
+        message has them rewritten to its attachments: take its body so that they display.
+        Only for that same email, i.e. while the description still has the message's text."""
+        if (len(self) != 1 or msg_vals.get('message_type') != 'email' or not msg_vals.get('attachment_ids')
+                or 'cid:' not in (self.description or '') or 'cid:' in (message.body or '')):
+            return
+        def text(html):
+            return tools.html2plaintext(re.sub(r'<img\b[^>]*>', '', html)).strip()
+        if text(self.description) == text(message.body):
+            self.sudo().description = message.body
+
+    def _stamp_first_response(self, message, msg_vals):
+        """Each public answer of an agent is counted (FCR); the first one also stamps
+        the first response date (FRT)."""
+        if not self._is_agent_public_reply(message, msg_vals):
+            return
+        values = {'agent_reply_count': self.agent_reply_count + 1}
+        if not self.date_first_response:
+            values['date_first_response'] = fields.Datetime.now()
+        self.sudo().write(values)
+
+    def _is_agent_public_reply(self, message, msg_vals):
+        """Whether a posted message is a public answer (comment or email, public subtype)
+        written by an internal user. A mail threaded by the number in its subject only
+        never is (its From proves nothing)."""
+        if msg_vals.get('message_type', message.message_type) not in ('comment', 'email'):
+            return False
+        if self.id in self.env.context.get('cskh_mail_unverified_ids', ()):
+            return False
+        # partner_share (stored) tells whether the author has an internal user: customers'
+        # mails are ruled out before reading the subtype or the author's users
+        author = self.env['res.partner'].browse(msg_vals.get('author_id', message.author_id.id)).sudo()
+        if not author or author.partner_share:
+            return False
+        subtype = self.env['mail.message.subtype'].browse(msg_vals.get('subtype_id', message.subtype_id.id))
+        if not subtype or subtype.internal:
+            return False
+        return bool(author.user_ids.filtered(lambda user: not user.share))
+
     @api.model
     def _routing_check_route(self, message, message_dict, route, raise_exception=True):
         """Thread a new mail to an alias on the ticket whose number is in its subject.
@@ -644,6 +848,42 @@ class CskhTicket(models.Model):
             if ticket:
                 route = (model, ticket.id, custom_values, user_id, alias)
         return super()._routing_check_route(message, message_dict, route, raise_exception=raise_exception)
+
+    @api.model
+    def _mail_gateway_context(self, message, message_dict, routes):
+        """What the tickets an incoming mail is routed to must know about it, that only the
+        gateway sees (the raw headers), passed on by ``mail.thread._message_route_process``
+        through the context to ``message_new``/``message_update``/``message_post`` and to
+        the emails they schedule:
+
+        - ``cskh_mail_automatic``: the mail was sent by a machine (``_mail_is_automatic``);
+        - ``cskh_mail_unverified_ids``: the tickets it threads into without replying to one of
+          their emails (In-Reply-To/References), i.e. by the number in its subject only.
+        """
+        ticket_ids = {route[1] for route in routes if route[1]}
+        tickets = self.browse(ticket_ids)
+        return {
+            'cskh_mail_automatic': self._mail_is_automatic(message, message_dict),
+            'cskh_mail_unverified_ids': tuple(sorted(ticket_ids - tickets._mail_get_replied_ids(message_dict))),
+        }
+
+    def _mail_get_replied_ids(self, message_dict):
+        """Ids of these tickets that an incoming mail replies to: one of their messages is its
+        parent or in its In-Reply-To/References headers (as the gateway reads them)."""
+        replied = set()
+        parent = self.env['mail.message'].sudo().browse(message_dict.get('parent_id'))
+        if parent.model == self._name and parent.res_id in self.ids:
+            replied.add(parent.res_id)
+        others = [ticket_id for ticket_id in self.ids if ticket_id not in replied]
+        references = [ref.strip() for ref in unfold_references(message_dict.get('references') or '')
+                      if 'reply_to' not in ref][-32:]
+        if message_dict.get('in_reply_to'):
+            references.append(message_dict['in_reply_to'].strip())
+        if others and references:
+            replied.update(self.env['mail.message'].sudo().search([
+                ('model', '=', self._name), ('res_id', 'in', others), ('message_id', 'in', references),
+            ]).mapped('res_id'))
+        return replied
 
     @api.model
     def _get_ticket_from_subject(self, message_dict, custom_values=None):
@@ -764,42 +1004,6 @@ class CskhTicket(models.Model):
                 summary=ticket.env._("Customer wrote about a closed ticket: reopen it?"))
 
     @api.model
-    def _mail_gateway_context(self, message, message_dict, routes):
-        """What the tickets an incoming mail is routed to must know about it, that only the
-        gateway sees (the raw headers), passed on by ``mail.thread._message_route_process``
-        through the context to ``message_new``/``message_update``/``message_post`` and to
-        the emails they schedule:
-
-        - ``cskh_mail_automatic``: the mail was sent by a machine (``_mail_is_automatic``);
-        - ``cskh_mail_unverified_ids``: the tickets it threads into without replying to one of
-          their emails (In-Reply-To/References), i.e. by the number in its subject only.
-        """
-        ticket_ids = {route[1] for route in routes if route[1]}
-        tickets = self.browse(ticket_ids)
-        return {
-            'cskh_mail_automatic': self._mail_is_automatic(message, message_dict),
-            'cskh_mail_unverified_ids': tuple(sorted(ticket_ids - tickets._mail_get_replied_ids(message_dict))),
-        }
-
-    def _mail_get_replied_ids(self, message_dict):
-        """Ids of these tickets that an incoming mail replies to: one of their messages is its
-        parent or in its In-Reply-To/References headers (as the gateway reads them)."""
-        replied = set()
-        parent = self.env['mail.message'].sudo().browse(message_dict.get('parent_id'))
-        if parent.model == self._name and parent.res_id in self.ids:
-            replied.add(parent.res_id)
-        others = [ticket_id for ticket_id in self.ids if ticket_id not in replied]
-        references = [ref.strip() for ref in unfold_references(message_dict.get('references') or '')
-                      if 'reply_to' not in ref][-32:]
-        if message_dict.get('in_reply_to'):
-            references.append(message_dict['in_reply_to'].strip())
-        if others and references:
-            replied.update(self.env['mail.message'].sudo().search([
-                ('model', '=', self._name), ('res_id', 'in', others), ('message_id', 'in', references),
-            ]).mapped('res_id'))
-        return replied
-
-    @api.model
     def _mail_is_automatic(self, message, message_dict):
         """Whether an incoming mail was sent by a machine (bounce, auto-responder, mailing list,
         or one of our own aliases): such mails never get an automatic answer, and do not
@@ -838,7 +1042,7 @@ class CskhTicket(models.Model):
         return bool(self.env['mail.alias.domain'].sudo()._find_aliases([email]))
 
     # ------------------------------------------------------------
-    # ---- Automatic emails ----
+    # AUTOMATIC EMAILS
     # ------------------------------------------------------------
 
     def _schedule_creation_emails(self):
@@ -947,315 +1151,8 @@ class CskhTicket(models.Model):
         ], limit=limit)
         return sent < limit
 
-    def _track_template(self, changes):
-        """Stage emails: entering a stage with a template emails it to the customer."""
-        res = super()._track_template(changes)
-        ticket = self[0]
-        template = ticket.stage_id.mail_template_id
-        if 'stage_id' in changes and template and ticket._may_send_auto_email():
-            res['stage_id'] = (template, ticket._get_auto_email_post_values())
-        return res
-
-    def _notify_by_email_get_base_mail_values(self, message, recipients_data, additional_values=None):
-        """Mark our automatic answers as such (RFC 3834), as Odoo's out-of-office replies,
-        so that well-behaved auto-responders do not answer them."""
-        values = super()._notify_by_email_get_base_mail_values(
-            message, recipients_data, additional_values=additional_values)
-        if message.message_type == 'auto_comment':
-            headers = ast.literal_eval(values.get('headers') or '{}')
-            headers.update({'Auto-Submitted': 'auto-replied', 'X-Auto-Response-Suppress': 'All'})
-            values['headers'] = repr(headers)
-        return values
-
-    def _message_create(self, values_list):
-        """Each note of a batch log gets its own Message-Id. The mail module gives one to
-        all the notes of ``_message_log_batch``; the SLA cron logs one per escalated
-        ticket, and thousands of messages sharing a Message-Id mislead PostgreSQL about
-        the gateway's duplicate check (``message_id = ...`` on every incoming mail), which
-        then scans mail_message backwards by id: 40 ms per mail on 80,000 messages."""
-        notes = [values for values in values_list if values.get('is_internal') and values.get('message_id')]
-        if len({values['message_id'] for values in notes}) < len(notes):
-            values_list = [
-                dict(values, message_id=generate_tracking_message_id('message-notify'))
-                if values.get('is_internal') and values.get('message_id') else values
-                for values in values_list
-            ]
-        return super()._message_create(values_list)
-
-    def _message_post_after_hook(self, message, msg_vals):
-        """The first public answer of an agent stamps the first response date."""
-        self._stamp_first_response(message, msg_vals)
-        self._sync_description_inline_images(message, msg_vals)
-        return super()._message_post_after_hook(message, msg_vals)
-
-    def _sync_description_inline_images(self, message, msg_vals):
-        """Inline images (pasted screenshots, signatures) of the email that created the ticket
-        are ``cid:`` references in the description copied by ``message_new``; the posted
-        message has them rewritten to its attachments: take its body so that they display.
-        Only for that same email, i.e. while the description still has the message's text."""
-        if (len(self) != 1 or msg_vals.get('message_type') != 'email' or not msg_vals.get('attachment_ids')
-                or 'cid:' not in (self.description or '') or 'cid:' in (message.body or '')):
-            return
-        def text(html):
-            return tools.html2plaintext(re.sub(r'<img\b[^>]*>', '', html)).strip()
-        if text(self.description) == text(message.body):
-            self.sudo().description = message.body
-
-    def _stamp_first_response(self, message, msg_vals):
-        """Each public answer of an agent is counted (FCR); the first one also stamps
-        the first response date (FRT)."""
-        if not self._is_agent_public_reply(message, msg_vals):
-            return
-        values = {'agent_reply_count': self.agent_reply_count + 1}
-        if not self.date_first_response:
-            values['date_first_response'] = fields.Datetime.now()
-        self.sudo().write(values)
-
-    def _is_agent_public_reply(self, message, msg_vals):
-        """Whether a posted message is a public answer (comment or email, public subtype)
-        written by an internal user. A mail threaded by the number in its subject only
-        never is (its From proves nothing)."""
-        if msg_vals.get('message_type', message.message_type) not in ('comment', 'email'):
-            return False
-        if self.id in self.env.context.get('cskh_mail_unverified_ids', ()):
-            return False
-        # partner_share (stored) tells whether the author has an internal user: customers'
-        # mails are ruled out before reading the subtype or the author's users
-        author = self.env['res.partner'].browse(msg_vals.get('author_id', message.author_id.id)).sudo()
-        if not author or author.partner_share:
-            return False
-        subtype = self.env['mail.message.subtype'].browse(msg_vals.get('subtype_id', message.subtype_id.id))
-        if not subtype or subtype.internal:
-            return False
-        return bool(author.user_ids.filtered(lambda user: not user.share))
-    # PORTAL
     # ------------------------------------------------------------
-
-    def _get_portal_close_stage(self):
-        """Stage a customer's "Close this ticket" moves the ticket to: the first closing
-        stage of its team that is not a cancellation. Override to use another one."""
-        self.ensure_one()
-        return self.team_id._get_solved_stage() if self.team_id else self.env['cskh.stage']
-
-    def _portal_can_close(self):
-        self.ensure_one()
-        return not self.is_closed and bool(self._get_portal_close_stage())
-
-    def action_portal_close(self, partner=None):
-        """Close the ticket at the customer's request and log who did it.
-
-        Called from the portal after the access check, usually in sudo.
-
-        :param partner: the customer closing the ticket (defaults to the current user's)
-        """
-        for ticket in self.filtered(lambda t: t._portal_can_close()):
-            author = partner or self.env.user.partner_id
-            ticket.stage_id = ticket._get_portal_close_stage()
-            ticket.message_post(
-                body=ticket._with_chatter_lang().env._(
-                    "%(name)s closed the ticket from the customer portal.", name=author.name),
-                author_id=author.id,
-                message_type='comment',
-                subtype_xmlid='mail.mt_note',
-            )
-
-    @api.model
-    def _get_web_form_recent_count(self, ip=None, email=None, hours=1):
-        """Web tickets sent in the last ``hours`` from ``ip`` or by ``email``:
-        the basis of the web form's rate limit."""
-        conditions = []
-        if ip:
-            conditions.append(Domain('web_form_ip', '=', ip))
-        if email:
-            conditions.append(Domain('email_normalized', '=', tools.email_normalize(email) or email))
-        if not conditions:
-            return 0
-        since = fields.Datetime.subtract(fields.Datetime.now(), hours=hours)
-        domain = Domain('channel', '=', 'web') & Domain('create_date', '>=', since) & Domain.OR(conditions)
-        return self.sudo().with_context(active_test=False).search_count(domain)
-
-    @api.model
-    def _web_form_take_rate_slot(self, ip, email, limit, hours=1):
-        """Whether a web submission from ``ip`` by ``email`` may create its ticket: fewer
-        than ``limit`` web tickets came from that IP or that email in the last ``hours``.
-
-        Atomic: a transaction-level advisory lock per key (IP, email), taken in one order
-        and held until the submission's ticket is committed, queues the submissions that
-        share a key, so two of them cannot both take the last slot. The count runs in a
-        cursor of its own: the request's snapshot (REPEATABLE READ) is older than the lock
-        and would miss a ticket committed while waiting for it."""
-        email = tools.email_normalize(email) if email else False
-        keys = sorted({
-            int.from_bytes(hashlib.blake2b(f'{kind}:{value}'.encode(), digest_size=4).digest(), 'big', signed=True)
-            for kind, value in (('ip', ip), ('email', email)) if value
-        })
-        for key in keys:
-            self.env.cr.execute(SQL("SELECT pg_advisory_xact_lock(%s, %s)", WEB_FORM_LOCK_SPACE, key))
-        with self.env.registry.cursor() as cr:
-            count = self.with_env(self.env(cr=cr))._get_web_form_recent_count(ip=ip, email=email, hours=hours)
-        return count < limit
-    # ---- SATISFACTION SURVEY ----
-    # ------------------------------------------------------------
-
-    closure_count = fields.Integer(
-        "Closures", copy=False, readonly=True,
-        help="How many times the ticket was solved. Each closure may send its own survey.")
-    survey_response_ids = fields.One2many(
-        'cskh.survey.response', 'ticket_id', string="Survey Responses", copy=False)
-    survey_csat = fields.Integer(
-        "CSAT", compute='_compute_survey_scores', store=True, precompute=True, aggregator='avg',
-        help="Satisfaction (1-5) of the latest survey answer.")
-    survey_nps = fields.Integer(
-        "NPS Rating", compute='_compute_survey_scores', store=True, precompute=True, aggregator='avg',
-        help="Likelihood to recommend (0-10) of the latest survey answer.")
-    survey_ces = fields.Integer(
-        "CES", compute='_compute_survey_scores', store=True, precompute=True, aggregator='avg',
-        help="Customer effort (1-7) of the latest survey answer.")
-    survey_comment = fields.Text("Survey Comment", compute='_compute_survey_scores', store=True, precompute=True)
-    survey_state = fields.Selection(
-        [('sent', "Survey Sent"), ('answered', "Answered")], string="Survey",
-        compute='_compute_survey_scores', store=True, precompute=True)
-
-    @api.depends('survey_response_ids.state', 'survey_response_ids.csat',
-                 'survey_response_ids.nps', 'survey_response_ids.ces', 'survey_response_ids.comment')
-    def _compute_survey_scores(self):
-        """Scores of the latest answered survey (else the latest sent one), in one query;
-        none for tickets being created (precomputed: they have no survey yet)."""
-        saved_ids = [id_ for id_ in self.ids if isinstance(id_, int)]
-        groups = saved_ids and self.env['cskh.survey.response'].sudo()._read_group(
-            [('ticket_id', 'in', saved_ids), ('state', 'in', ('sent', 'answered'))],
-            ['ticket_id', 'state'], ['id:max'])
-        latest = defaultdict(dict)
-        for ticket, state, response_id in groups:
-            latest[ticket.id][state] = response_id
-        Response = self.env['cskh.survey.response'].sudo()
-        for ticket in self:
-            ids = latest.get(ticket.id, {})
-            response = Response.browse(ids.get('answered') or ids.get('sent'))
-            ticket.survey_state = response.state
-            answered = response.state == 'answered'
-            ticket.survey_csat = answered and response.csat
-            ticket.survey_nps = answered and response.has_nps and response.nps
-            ticket.survey_ces = answered and response.ces
-            ticket.survey_comment = answered and response.comment
-
-    def _survey_is_solved(self):
-        """Solved = in a closing stage that is not a cancellation stage."""
-        self.ensure_one()
-        return self.stage_id.is_closed and not self.stage_id.is_cancel
-
-    def _survey_on_stage_change(self, closure_before):
-        """After a stage change: a new closure schedules the survey and the follow-up;
-        leaving the solved state cancels surveys not sent yet."""
-        if closure_before is None:
-            return
-        solved_before = {ticket_id for ticket_id, (_closed, solved) in closure_before.items() if solved}
-        closing = self.filtered(lambda t: t.id not in solved_before and t._survey_is_solved())
-        leaving = self.filtered(lambda t: t.id in solved_before and not t._survey_is_solved())
-        if leaving:
-            self.env['cskh.survey.response'].sudo().search(
-                [('ticket_id', 'in', leaving.ids), ('state', '=', 'scheduled')]).state = 'cancelled'
-        if closing:
-            closing._survey_on_closure()
-
-    def _survey_on_closure(self):
-        for ticket in self.sudo():
-            ticket.closure_count += 1
-        self._survey_schedule()
-        self._survey_schedule_followup()
-
-    def _survey_schedule(self):
-        """Create one survey for the current closure of each ticket whose team asks for
-        it; send it now or wake the sending cron up when it is due."""
-        Response = self.env['cskh.survey.response'].sudo()
-        tickets = self.filtered(lambda t: t.team_id.use_survey and t.partner_id)
-        already = set()
-        if tickets.filtered(lambda t: not t.team_id.survey_resend_on_reclose):
-            already = {ticket.id for [ticket] in Response._read_group(
-                [('ticket_id', 'in', tickets.ids), ('state', '!=', 'cancelled')], ['ticket_id'])}
-        tickets = tickets.filtered(lambda t: t.team_id.survey_resend_on_reclose or t.id not in already)
-        if not tickets:
-            return Response
-        now = fields.Datetime.now()
-        responses = Response.create([{
-            'ticket_id': ticket.id,
-            'closure_key': ticket.closure_count,
-            'partner_id': ticket.partner_id.id,
-            'date_scheduled': now + timedelta(hours=ticket.team_id.survey_delay_hours),
-        } for ticket in tickets])
-        responses.filtered(lambda r: r.date_scheduled <= now)._send_survey()
-        later = responses.filtered(lambda r: r.state == 'scheduled')
-        if later:
-            self.env.ref('cskh_helpdesk.cskh_ticket_cron_send_survey')._trigger(
-                at=set(later.mapped('date_scheduled')))
-        return responses
-
-    def _survey_schedule_followup(self):
-        """Post-resolution care: an activity for the assignee N days after closing."""
-        for ticket in self.filtered(lambda t: t.team_id.use_followup):
-            team = ticket.team_id
-            user = ticket.user_id or team.leader_id or self.env.user
-            activity_type = team.followup_activity_type_id \
-                or self.env.ref('mail.mail_activity_data_call', raise_if_not_found=False)
-            ticket = ticket._with_user_lang(user)
-            ticket.activity_schedule(
-                activity_type_id=activity_type.id,
-                date_deadline=fields.Date.to_date(ticket.date_closed) + timedelta(days=team.followup_days),
-                user_id=user.id,
-                summary=ticket.env._("Follow up with the customer after resolution"),
-            )
-
-    def _survey_get_response_to_send(self):
-        """The survey the mail template is rendering (set in context by the sender)."""
-        self.ensure_one()
-        response_id = self.env.context.get('cskh_survey_response_id')
-        Response = self.env['cskh.survey.response'].sudo()
-        if response_id:
-            return Response.browse(response_id)
-        return Response.search([('ticket_id', '=', self.id), ('state', '=', 'sent')], limit=1, order='id desc')
-
-    @api.model
-    def _cron_send_survey(self, batch_size=100):
-        """Send the surveys whose delay is over, in batches committed through the cron
-        progress API. Each batch locks its surveys and their tickets in one statement
-        (the sending updates the ticket's survey state), skipping those another
-        transaction holds: several workers share the work and never send the same
-        survey twice, and an agent writing a ticket (which locks the ticket, then its
-        surveys) cannot deadlock with the cron; that ticket's survey goes a minute
-        later. A batch that hits a concurrency error anyway is retried alone
-        (``run_batch``); a crash loses only the batch in progress, whose surveys are
-        still scheduled for the next run."""
-        Response = self.env['cskh.survey.response'].sudo()
-        domain = [('state', '=', 'scheduled'), ('date_scheduled', '<=', fields.Datetime.now())]
-        remaining = Response.search_count(domain)
-        self.env['ir.cron']._commit_progress(remaining=remaining)
-
-        def send_batch():
-            responses = lock_next_batch(Response, domain, 'date_scheduled, id', batch_size, lock_also=['ticket_id'])
-            responses._send_survey()
-            return len(responses)
-
-        while True:
-            done = run_batch(self.env, send_batch)
-            remaining -= done
-            if not done:
-                if remaining > 0:
-                    # held by other transactions: another worker commits them, or an
-                    # agent is writing their tickets
-                    self.env.ref('cskh_helpdesk.cskh_ticket_cron_send_survey')._trigger(
-                        at=fields.Datetime.now() + timedelta(minutes=1))
-                # not "partially done": the scheduler would run the cron again at once
-                self.env['ir.cron']._commit_progress(remaining=0)
-                break
-            if not self.env['ir.cron']._commit_progress(done):
-                break
-
-    def action_view_survey_responses(self):
-        action = self.env['ir.actions.act_window']._for_xml_id('cskh_helpdesk.cskh_survey_response_action')
-        action['domain'] = [('ticket_id', 'in', self.ids)]
-        action['context'] = {}
-        return action
-    # ---- SLA ----
+    # SLA
     # ------------------------------------------------------------
 
     def _sla_get_calendar(self):
@@ -1504,7 +1401,193 @@ class CskhTicket(models.Model):
         return Markup("<p>%s</p>") % text
 
     # ------------------------------------------------------------
-    # ---- Language of automatic messages ----
+    # SATISFACTION SURVEY
+    # ------------------------------------------------------------
+
+    def _survey_on_stage_change(self, closure_before):
+        """After a stage change: a new closure schedules the survey and the follow-up;
+        leaving the solved state cancels surveys not sent yet."""
+        if closure_before is None:
+            return
+        solved_before = {ticket_id for ticket_id, (_closed, solved) in closure_before.items() if solved}
+        closing = self.filtered(lambda t: t.id not in solved_before and t._survey_is_solved())
+        leaving = self.filtered(lambda t: t.id in solved_before and not t._survey_is_solved())
+        if leaving:
+            self.env['cskh.survey.response'].sudo().search(
+                [('ticket_id', 'in', leaving.ids), ('state', '=', 'scheduled')]).state = 'cancelled'
+        if closing:
+            closing._survey_on_closure()
+
+    def _survey_on_closure(self):
+        for ticket in self.sudo():
+            ticket.closure_count += 1
+        self._survey_schedule()
+        self._survey_schedule_followup()
+
+    def _survey_schedule(self):
+        """Create one survey for the current closure of each ticket whose team asks for
+        it; send it now or wake the sending cron up when it is due."""
+        Response = self.env['cskh.survey.response'].sudo()
+        tickets = self.filtered(lambda t: t.team_id.use_survey and t.partner_id)
+        already = set()
+        if tickets.filtered(lambda t: not t.team_id.survey_resend_on_reclose):
+            already = {ticket.id for [ticket] in Response._read_group(
+                [('ticket_id', 'in', tickets.ids), ('state', '!=', 'cancelled')], ['ticket_id'])}
+        tickets = tickets.filtered(lambda t: t.team_id.survey_resend_on_reclose or t.id not in already)
+        if not tickets:
+            return Response
+        now = fields.Datetime.now()
+        responses = Response.create([{
+            'ticket_id': ticket.id,
+            'closure_key': ticket.closure_count,
+            'partner_id': ticket.partner_id.id,
+            'date_scheduled': now + timedelta(hours=ticket.team_id.survey_delay_hours),
+        } for ticket in tickets])
+        responses.filtered(lambda r: r.date_scheduled <= now)._send_survey()
+        later = responses.filtered(lambda r: r.state == 'scheduled')
+        if later:
+            self.env.ref('cskh_helpdesk.cskh_ticket_cron_send_survey')._trigger(
+                at=set(later.mapped('date_scheduled')))
+        return responses
+
+    def _survey_schedule_followup(self):
+        """Post-resolution care: an activity for the assignee N days after closing."""
+        for ticket in self.filtered(lambda t: t.team_id.use_followup):
+            team = ticket.team_id
+            user = ticket.user_id or team.leader_id or self.env.user
+            activity_type = team.followup_activity_type_id \
+                or self.env.ref('mail.mail_activity_data_call', raise_if_not_found=False)
+            ticket = ticket._with_user_lang(user)
+            ticket.activity_schedule(
+                activity_type_id=activity_type.id,
+                date_deadline=fields.Date.to_date(ticket.date_closed) + timedelta(days=team.followup_days),
+                user_id=user.id,
+                summary=ticket.env._("Follow up with the customer after resolution"),
+            )
+
+    def _survey_get_response_to_send(self):
+        """The survey the mail template is rendering (set in context by the sender)."""
+        self.ensure_one()
+        response_id = self.env.context.get('cskh_survey_response_id')
+        Response = self.env['cskh.survey.response'].sudo()
+        if response_id:
+            return Response.browse(response_id)
+        return Response.search([('ticket_id', '=', self.id), ('state', '=', 'sent')], limit=1, order='id desc')
+
+    @api.model
+    def _cron_send_survey(self, batch_size=100):
+        """Send the surveys whose delay is over, in batches committed through the cron
+        progress API. Each batch locks its surveys and their tickets in one statement
+        (the sending updates the ticket's survey state), skipping those another
+        transaction holds: several workers share the work and never send the same
+        survey twice, and an agent writing a ticket (which locks the ticket, then its
+        surveys) cannot deadlock with the cron; that ticket's survey goes a minute
+        later. A batch that hits a concurrency error anyway is retried alone
+        (``run_batch``); a crash loses only the batch in progress, whose surveys are
+        still scheduled for the next run."""
+        Response = self.env['cskh.survey.response'].sudo()
+        domain = [('state', '=', 'scheduled'), ('date_scheduled', '<=', fields.Datetime.now())]
+        remaining = Response.search_count(domain)
+        self.env['ir.cron']._commit_progress(remaining=remaining)
+
+        def send_batch():
+            responses = lock_next_batch(Response, domain, 'date_scheduled, id', batch_size, lock_also=['ticket_id'])
+            responses._send_survey()
+            return len(responses)
+
+        while True:
+            done = run_batch(self.env, send_batch)
+            remaining -= done
+            if not done:
+                if remaining > 0:
+                    # held by other transactions: another worker commits them, or an
+                    # agent is writing their tickets
+                    self.env.ref('cskh_helpdesk.cskh_ticket_cron_send_survey')._trigger(
+                        at=fields.Datetime.now() + timedelta(minutes=1))
+                # not "partially done": the scheduler would run the cron again at once
+                self.env['ir.cron']._commit_progress(remaining=0)
+                break
+            if not self.env['ir.cron']._commit_progress(done):
+                break
+
+    # ------------------------------------------------------------
+    # PORTAL
+    # ------------------------------------------------------------
+
+    def _get_portal_close_stage(self):
+        """Stage a customer's "Close this ticket" moves the ticket to: the first closing
+        stage of its team that is not a cancellation. Override to use another one."""
+        self.ensure_one()
+        return self.team_id._get_solved_stage() if self.team_id else self.env['cskh.stage']
+
+    def _portal_can_close(self):
+        self.ensure_one()
+        return not self.is_closed and bool(self._get_portal_close_stage())
+
+    @api.model
+    def _get_web_form_recent_count(self, ip=None, email=None, hours=1):
+        """Web tickets sent in the last ``hours`` from ``ip`` or by ``email``:
+        the basis of the web form's rate limit."""
+        conditions = []
+        if ip:
+            conditions.append(Domain('web_form_ip', '=', ip))
+        if email:
+            conditions.append(Domain('email_normalized', '=', tools.email_normalize(email) or email))
+        if not conditions:
+            return 0
+        since = fields.Datetime.subtract(fields.Datetime.now(), hours=hours)
+        domain = Domain('channel', '=', 'web') & Domain('create_date', '>=', since) & Domain.OR(conditions)
+        return self.sudo().with_context(active_test=False).search_count(domain)
+
+    @api.model
+    def _web_form_take_rate_slot(self, ip, email, limit, hours=1):
+        """Whether a web submission from ``ip`` by ``email`` may create its ticket: fewer
+        than ``limit`` web tickets came from that IP or that email in the last ``hours``.
+
+        Atomic: a transaction-level advisory lock per key (IP, email), taken in one order
+        and held until the submission's ticket is committed, queues the submissions that
+        share a key, so two of them cannot both take the last slot. The count runs in a
+        cursor of its own: the request's snapshot (REPEATABLE READ) is older than the lock
+        and would miss a ticket committed while waiting for it."""
+        email = tools.email_normalize(email) if email else False
+        keys = sorted({
+            int.from_bytes(hashlib.blake2b(f'{kind}:{value}'.encode(), digest_size=4).digest(), 'big', signed=True)
+            for kind, value in (('ip', ip), ('email', email)) if value
+        })
+        for key in keys:
+            self.env.cr.execute(SQL("SELECT pg_advisory_xact_lock(%s, %s)", WEB_FORM_LOCK_SPACE, key))
+        with self.env.registry.cursor() as cr:
+            count = self.with_env(self.env(cr=cr))._get_web_form_recent_count(ip=ip, email=email, hours=hours)
+        return count < limit
+
+    # ------------------------------------------------------------
+    # REPORTING
+    # ------------------------------------------------------------
+
+    def _report_count_reopens(self, closure_before):
+        """Count each move from a closed stage back to an open one."""
+        if not closure_before:
+            return
+        reopened = self.filtered(lambda t: closure_before[t.id][0] and not t.is_closed)
+        for count, tickets in reopened.grouped('reopen_count').items():
+            tickets.sudo().write({'reopen_count': count + 1})
+
+    def _report_work_hours(self, start, end):
+        """Working hours between two dates (0 when one is missing), counted with the
+        same calendar as the SLA deadlines."""
+        self.ensure_one()
+        if not start or not end or end <= start:
+            return 0.0
+        return self._sla_work_hours(start, end)
+
+    @api.model
+    def _report_calendar_hours(self, start, end):
+        if not start or not end or end <= start:
+            return 0.0
+        return (end - start).total_seconds() / 3600
+
+    # ------------------------------------------------------------
+    # LANGUAGE OF AUTOMATIC MESSAGES
     # ------------------------------------------------------------
 
     def _get_chatter_lang(self):
@@ -1538,86 +1621,3 @@ class CskhTicket(models.Model):
             if code:
                 return code
         return self.env.lang
-
-    # ------------------------------------------------------------
-    # ---- REPORTING ----
-    # ------------------------------------------------------------
-
-    # Measures stored once, when their event happens (first answer, closure, reopening,
-    # SLA outcome), so that reports aggregate plain columns.
-    frt_hours = fields.Float(
-        "First Response Time (Working Hours)", compute='_compute_frt_hours', store=True,
-        compute_sudo=True, aggregator='avg', digits=(16, 2), copy=False,
-        help="Working hours of the team's calendar between the creation and the first answer of an agent.")
-    frt_calendar_hours = fields.Float(
-        "First Response Time (Hours)", compute='_compute_frt_hours', store=True,
-        compute_sudo=True, aggregator='avg', digits=(16, 2), copy=False,
-        help="Calendar hours between the creation and the first answer of an agent.")
-    resolution_hours = fields.Float(
-        "Resolution Time (Working Hours)", compute='_compute_resolution_hours', store=True,
-        compute_sudo=True, aggregator='avg', digits=(16, 2), copy=False,
-        help="Working hours of the team's calendar between the creation and the (last) closure.")
-    resolution_calendar_hours = fields.Float(
-        "Resolution Time (Hours)", compute='_compute_resolution_hours', store=True,
-        compute_sudo=True, aggregator='avg', digits=(16, 2), copy=False,
-        help="Calendar hours between the creation and the (last) closure.")
-    agent_reply_count = fields.Integer(
-        "Agent Replies", readonly=True, copy=False, aggregator='avg',
-        help="Number of public answers written by agents.")
-    reopen_count = fields.Integer(
-        "Reopened", readonly=True, copy=False,
-        help="How many times the ticket went back from a closed stage to an open one.")
-    fcr = fields.Boolean(
-        "First Contact Resolution", compute='_compute_fcr', store=True, compute_sudo=True, copy=False,
-        help="Solved with at most one answer of an agent and never reopened.")
-    sla_success = fields.Boolean(
-        "SLA Success", compute='_compute_sla_success', store=True, compute_sudo=True, copy=False,
-        help="Every SLA target of the ticket was met in time.")
-
-    @api.depends('date_first_response')
-    def _compute_frt_hours(self):
-        for ticket in self:
-            start, end = ticket.create_date, ticket.date_first_response
-            ticket.frt_hours = ticket._report_work_hours(start, end)
-            ticket.frt_calendar_hours = ticket._report_calendar_hours(start, end)
-
-    @api.depends('date_closed')
-    def _compute_resolution_hours(self):
-        for ticket in self:
-            start, end = ticket.create_date, ticket.date_closed
-            ticket.resolution_hours = ticket._report_work_hours(start, end)
-            ticket.resolution_calendar_hours = ticket._report_calendar_hours(start, end)
-
-    @api.depends('is_closed', 'stage_id.is_cancel', 'agent_reply_count', 'reopen_count')
-    def _compute_fcr(self):
-        for ticket in self:
-            ticket.fcr = ticket.is_closed and not ticket.stage_id.is_cancel \
-                and ticket.agent_reply_count <= 1 and not ticket.reopen_count
-
-    @api.depends('sla_status_ids.status')
-    def _compute_sla_success(self):
-        for ticket in self:
-            statuses = ticket.sla_status_ids.mapped('status')
-            ticket.sla_success = bool(statuses) and all(status == 'reached' for status in statuses)
-
-    def _report_work_hours(self, start, end):
-        """Working hours between two dates (0 when one is missing), counted with the
-        same calendar as the SLA deadlines."""
-        self.ensure_one()
-        if not start or not end or end <= start:
-            return 0.0
-        return self._sla_work_hours(start, end)
-
-    @api.model
-    def _report_calendar_hours(self, start, end):
-        if not start or not end or end <= start:
-            return 0.0
-        return (end - start).total_seconds() / 3600
-
-    def _report_count_reopens(self, closure_before):
-        """Count each move from a closed stage back to an open one."""
-        if not closure_before:
-            return
-        reopened = self.filtered(lambda t: closure_before[t.id][0] and not t.is_closed)
-        for count, tickets in reopened.grouped('reopen_count').items():
-            tickets.sudo().write({'reopen_count': count + 1})
