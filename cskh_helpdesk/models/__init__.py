@@ -6,6 +6,7 @@ from . import cskh_ticket
 from . import cskh_sla
 from . import cskh_ticket_sla
 from . import res_partner
+from . import resource_calendar
 from . import rating_rating
 from . import crm_lead
 from . import cskh_auto_reply

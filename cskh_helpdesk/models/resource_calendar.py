@@ -1,0 +1,86 @@
+from datetime import timedelta
+
+from pytz import utc
+
+from odoo import models
+from odoo.tools.date_utils import localized
+
+# the windows in which resource.calendar.plan_hours walks the work intervals, and how
+# many of them it walks from a start before giving up
+PLAN_WINDOW = timedelta(days=14)
+PLAN_MAX_WINDOWS = 100
+
+
+class ResourceCalendar(models.Model):
+    """Working-time arithmetic of the helpdesk (SLA deadlines, paused time, response and
+    resolution times in working hours), in batches: one walk of the work intervals of a
+    calendar answers for many tickets.
+
+    Every method works on an empty recordset too (a ticket without calendar): the answer
+    is then in plain hours. Datetimes in and out are naive UTC; public holidays and other
+    global leaves of the calendar are not working time."""
+    _inherit = 'resource.calendar'
+
+    def _cskh_plan_hours(self, hours, start):
+        """``start`` + ``hours`` of working time (naive UTC); plain hours when there is
+        no calendar or it has no working time at all."""
+        return self._cskh_plan_hours_batch([(start, hours)])[0]
+
+    def _cskh_plan_hours_batch(self, plans):
+        """``_cskh_plan_hours`` of each ``(start, hours)`` of ``plans``, walking the work
+        intervals once for all of them, by the same 14-day windows as ``plan_hours``:
+        the policies of tickets created together, the deadlines of many tickets leaving
+        a waiting stage, cost the queries of one."""
+        if not self or any(hours < 0 for _start, hours in plans):
+            return [
+                (self and self.plan_hours(hours, start, compute_leaves=True)) or start + timedelta(hours=hours)
+                for start, hours in plans
+            ]
+        self.ensure_one()
+        starts = [localized(start) for start, _hours in plans]
+        pending = {index: hours for index, (_start, hours) in enumerate(plans)}  # hours still to plan
+        deadlines = {}
+        first = min(starts)
+        # plan_hours gives up after PLAN_MAX_WINDOWS windows from a start
+        for n in range(PLAN_MAX_WINDOWS + (max(starts) - first) // PLAN_WINDOW):
+            if not pending:
+                break
+            window_start = first + PLAN_WINDOW * n
+            for begin, end, _meta in self._work_intervals_batch(window_start, window_start + PLAN_WINDOW)[False]:
+                for index, hours in list(pending.items()):
+                    if end <= starts[index]:
+                        continue
+                    begin_here = max(begin, starts[index])
+                    interval_hours = (end - begin_here).total_seconds() / 3600
+                    if hours <= interval_hours:
+                        deadlines[index] = (begin_here + timedelta(hours=hours)).astimezone(utc).replace(tzinfo=None)
+                        del pending[index]
+                    else:
+                        pending[index] = hours - interval_hours
+        # no working time at all: plain hours
+        return [deadlines.get(index) or start + timedelta(hours=hours) for index, (start, hours) in enumerate(plans)]
+
+    def _cskh_work_hours(self, start, end):
+        """Working hours between two naive UTC datetimes; plain hours without calendar."""
+        if not self:
+            return (end - start).total_seconds() / 3600
+        return self.get_work_hours_count(start, end, compute_leaves=True)
+
+    def _cskh_work_hours_batch(self, periods):
+        """``_cskh_work_hours`` of each ``(start, end)`` of ``periods`` (e.g. the time each
+        ticket spent paused), from one walk of the work intervals between the earliest
+        start and the latest end: moving many tickets out of a waiting stage costs no
+        query per ticket. A period ending before it starts has no working time."""
+        if not self:
+            return [(end - start).total_seconds() / 3600 for start, end in periods]
+        self.ensure_one()
+        periods_utc = [(start.replace(tzinfo=utc), end.replace(tzinfo=utc)) for start, end in periods]
+        first = min((start for start, _end in periods_utc), default=None)
+        last = max((end for _start, end in periods_utc), default=None)
+        intervals = self._work_intervals_batch(first, last)[False] if periods_utc and first < last else []
+        return [
+            sum((min(stop, end) - max(begin, start)).total_seconds() / 3600
+                for begin, stop, _meta in intervals if stop > start and begin < end)
+            if start < end else 0.0
+            for start, end in periods_utc
+        ]
