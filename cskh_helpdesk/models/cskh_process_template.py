@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.fields import Command
 
+from .cskh_team import ASSIGN_METHODS
+
 # Records created by a template are named in ir.model.data under this pseudo-module,
 # as Odoo does with __export__/__import__: applying a template again finds them by key.
 TEMPLATE_XMLID_MODULE = '__cskh_template__'
@@ -28,11 +30,7 @@ class CskhProcessTemplate(models.Model):
     sla_ids = fields.One2many('cskh.process.template.sla', 'template_id', string="SLA Policies")
     auto_reply_ids = fields.One2many('cskh.process.template.auto.reply', 'template_id', string="Auto-Replies")
     # team settings
-    assign_method = fields.Selection([
-        ('manual', "Manual"),
-        ('balanced', "Balanced (fewest open tickets)"),
-        ('round_robin', "Round robin"),
-    ], string="Assignment", required=True, default='balanced')
+    assign_method = fields.Selection(ASSIGN_METHODS, string="Assignment", required=True, default='balanced')
     ack_template_id = fields.Many2one(
         'mail.template', string="Acknowledgement Email", domain=[('model', '=', 'cskh.ticket')])
     ack_response_hours = fields.Integer("Promised Response Time (hours)", default=24)

@@ -111,7 +111,7 @@ class CskhSurveyResponse(models.Model):
         """Email the survey of each scheduled response whose ticket is still solved;
         the others are cancelled (the ticket was reopened or cancelled meanwhile)."""
         template = self._get_survey_template()
-        valid = self.filtered(lambda r: r.ticket_id._survey_is_solved() and r.partner_id and template)
+        valid = self.filtered(lambda r: r.ticket_id._is_solved() and r.partner_id and template)
         (self - valid).write({'state': 'cancelled'})
         if not valid:
             return

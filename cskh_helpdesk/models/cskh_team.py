@@ -12,6 +12,14 @@ _logger = logging.getLogger(__name__)
 # the default pipeline of a new team (data/cskh_stage_data.xml)
 DEFAULT_PIPELINE_XMLIDS = ('stage_new', 'stage_in_progress', 'stage_waiting', 'stage_solved', 'stage_cancelled')
 
+# how new tickets without an assignee are dispatched among a team's members (see
+# CskhTeam._assign_users); process templates preset it
+ASSIGN_METHODS = [
+    ('manual', "Manual"),
+    ('balanced', "Balanced (fewest open tickets)"),
+    ('round_robin', "Round robin"),
+]
+
 
 class CskhTeam(models.Model):
     _name = 'cskh.team'
@@ -37,9 +45,9 @@ class CskhTeam(models.Model):
     name = fields.Char(required=True, translate=True, tracking=True)
     description = fields.Html(translate=True)
     sequence = fields.Integer(default=10)
-    color = fields.Integer("Color")
+    color = fields.Integer()
     company_id = fields.Many2one(
-        'res.company', string="Company", required=True, index=True,
+        'res.company', required=True, index=True,
         default=lambda self: self.env.company)
     # Members and assignment
     member_ids = fields.Many2many(
@@ -50,11 +58,8 @@ class CskhTeam(models.Model):
         'res.users', string="Team Leader", tracking=True, check_company=True,
         domain="[('share', '=', False)]",
         help="Receives escalations and low satisfaction scores.")
-    assign_method = fields.Selection([
-        ('manual', "Manual"),
-        ('balanced', "Balanced (fewest open tickets)"),
-        ('round_robin', "Round robin"),
-    ], string="Assignment", required=True, default='manual',
+    assign_method = fields.Selection(
+        ASSIGN_METHODS, string="Assignment", required=True, default='manual',
         help="How new tickets without an assignee are dispatched among the members.\n"
              "Manual: nobody is assigned.\n"
              "Balanced: the member with the fewest open tickets.\n"
@@ -64,12 +69,12 @@ class CskhTeam(models.Model):
     visibility = fields.Selection([
         ('company', "All agents of the company"),
         ('members', "Team members only"),
-    ], string="Visibility", required=True, default='company',
+    ], required=True, default='company',
         help="Who can see the tickets of this team. Managers always see every ticket.")
     # Pipeline
     stage_ids = fields.Many2many(
         'cskh.stage', 'cskh_stage_team_rel', 'team_id', 'stage_id', string="Stages",
-        default=_default_stage_ids)
+        default=lambda self: self._default_stage_ids())
     ticket_ids = fields.One2many('cskh.ticket', 'team_id', string="Tickets")
     resource_calendar_id = fields.Many2one(
         'resource.calendar', string="Working Hours", check_company=True,

@@ -5,15 +5,14 @@ import re
 import uuid
 from collections import defaultdict
 from datetime import timedelta
+from typing import NamedTuple
 
 from markupsafe import Markup
-from pytz import utc
 
 from odoo import api, fields, models, tools
-from odoo.exceptions import AccessError, MissingError, UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.fields import Domain
 from odoo.tools import SQL, LazyTranslate
-from odoo.tools.date_utils import localized
 from odoo.tools.mail import email_split_and_format, generate_tracking_message_id, unfold_references
 
 from .utils import lock_next_batch, run_batch
@@ -72,6 +71,12 @@ TICKET_SYSTEM_FIELDS = frozenset({
 })
 
 
+class ClosureState(NamedTuple):
+    """Where a ticket stood before a write that may change its stage."""
+    is_closed: bool
+    is_solved: bool  # see CskhTicket._is_solved
+
+
 class CskhTicket(models.Model):
     _name = 'cskh.ticket'
     _description = "Helpdesk Ticket"
@@ -117,8 +122,8 @@ class CskhTicket(models.Model):
     name = fields.Char("Subject", required=True, index='trigram', tracking=True)
     description = fields.Html()
     priority = fields.Selection(
-        TICKET_PRIORITIES, string="Priority", default='0', required=True, index=True, tracking=True)
-    type_id = fields.Many2one('cskh.ticket.type', string="Type", index='btree_not_null', tracking=True)
+        TICKET_PRIORITIES, default='0', required=True, index=True, tracking=True)
+    type_id = fields.Many2one('cskh.ticket.type', index='btree_not_null', tracking=True)
     type_script = fields.Html(related='type_id.script', string="Handling Script")
     channel = fields.Selection([
         ('email', "Email"),
@@ -128,9 +133,9 @@ class CskhTicket(models.Model):
         ('social', "Social Network"),
         ('store', "In Store"),
         ('other', "Other"),
-    ], string="Channel", default='other', required=True, index=True)
+    ], default='other', required=True, index=True)
     tag_ids = fields.Many2many('cskh.tag', string="Tags")
-    color = fields.Integer("Color")
+    color = fields.Integer()
     kanban_state = fields.Selection([
         ('normal', "In Progress"),
         ('done', "Ready"),
@@ -138,10 +143,10 @@ class CskhTicket(models.Model):
     ], string="Status", default='normal', required=True, copy=False)
     # Assignment
     team_id = fields.Many2one(
-        'cskh.team', string="Team", index=True, tracking=True, check_company=True,
-        default=_default_team_id)
+        'cskh.team', index=True, tracking=True, check_company=True,
+        default=lambda self: self._default_team_id())
     stage_id = fields.Many2one(
-        'cskh.stage', string="Stage", compute='_compute_stage_id', store=True, readonly=False,
+        'cskh.stage', compute='_compute_stage_id', store=True, readonly=False,
         ondelete='restrict', tracking=True, index=True, copy=False,
         group_expand='_read_group_stage_ids',
         domain="[('team_ids', 'in', team_id)]")
@@ -149,11 +154,11 @@ class CskhTicket(models.Model):
     user_id = fields.Many2one(
         'res.users', string="Assigned to", index=True, tracking=True,
         domain="[('share', '=', False), ('company_ids', 'in', company_id)]",
-        falsy_value_label=_lt("Unassigned"))
+        falsy_value_label=_lt("Unassigned"))  # pylint: disable=translation-field
     date_assigned = fields.Datetime(
         "Assigned on", compute='_compute_date_assigned', store=True, copy=False)
     company_id = fields.Many2one(
-        'res.company', string="Company", compute='_compute_company_id', store=True,
+        'res.company', compute='_compute_company_id', store=True,
         readonly=False, required=True, index=True, precompute=True)
     # Customer
     partner_id = fields.Many2one(
@@ -172,7 +177,7 @@ class CskhTicket(models.Model):
     partner_phone = fields.Char(
         "Customer Phone", compute='_compute_partner_contact', store=True, readonly=False)
     customer_tier = fields.Selection(
-        CUSTOMER_TIERS, string="Customer Tier", compute='_compute_customer_tier',
+        CUSTOMER_TIERS, compute='_compute_customer_tier',
         store=True, readonly=False, index='btree_not_null')
     partner_ticket_count = fields.Integer(
         "Customer Tickets", compute='_compute_partner_ticket_count')
@@ -209,7 +214,7 @@ class CskhTicket(models.Model):
         "SLA Paused Hours", readonly=True, copy=False, digits=(16, 2),
         help="Working hours spent in stages pausing the SLA, added to the deadlines.")
     escalation_level = fields.Integer(
-        "Escalation Level", readonly=True, copy=False, default=0,
+        readonly=True, copy=False, default=0,
         help="Goes up by one (at most 3) each time an SLA target is missed or the ticket is escalated by hand.")
     # Survey
     closure_count = fields.Integer(
@@ -226,13 +231,12 @@ class CskhTicket(models.Model):
     survey_ces = fields.Integer(
         "CES", compute='_compute_survey_scores', store=True, precompute=True, aggregator='avg',
         help="Customer effort (1-7) of the latest survey answer.")
-    survey_comment = fields.Text("Survey Comment", compute='_compute_survey_scores', store=True, precompute=True)
+    survey_comment = fields.Text(compute='_compute_survey_scores', store=True, precompute=True)
     survey_state = fields.Selection(
         [('sent', "Survey Sent"), ('answered', "Answered")], string="Survey",
         compute='_compute_survey_scores', store=True, precompute=True)
-    # KPIs
-    # Measures stored once, when their event happens (first answer, closure, reopening,
-    # SLA outcome), so that reports aggregate plain columns.
+    # KPIs: measures stored once, when their event happens (first answer, closure,
+    # reopening, SLA outcome), so that reports aggregate plain columns
     frt_hours = fields.Float(
         "First Response Time (Working Hours)", compute='_compute_frt_hours', store=True,
         compute_sudo=True, aggregator='avg', digits=(16, 2), copy=False,
@@ -372,7 +376,7 @@ class CskhTicket(models.Model):
             else:
                 key = (ticket._sla_get_calendar(), ticket.team_id.sla_due_soon_hours)
                 if key not in limits:
-                    limits[key] = self._sla_plan_hours(key[0], key[1], now) if key[1] > 0 else now
+                    limits[key] = key[0]._cskh_plan_hours(key[1], now) if key[1] > 0 else now
                 ticket.sla_state = 'due_soon' if deadline <= limits[key] and not ticket.sla_pause_date else 'on_time'
 
     @api.depends('survey_response_ids.state', 'survey_response_ids.csat',
@@ -424,7 +428,7 @@ class CskhTicket(models.Model):
             statuses = ticket.sla_status_ids.mapped('status')
             ticket.sla_success = bool(statuses) and all(status == 'reached' for status in statuses)
 
-    def _compute_access_url(self):
+    def _compute_access_url(self):  # pylint: disable=missing-return
         super()._compute_access_url()
         for ticket in self:
             ticket.access_url = f'/my/cskh-tickets/{ticket.id}'
@@ -454,7 +458,7 @@ class CskhTicket(models.Model):
         self._check_lead_access([vals])
         closure_before = self._get_closure_before_write(vals)
         res = super().write(vals)
-        self._report_count_reopens(closure_before)
+        self._update_reporting_on_write(closure_before)
         self._sla_on_write(vals)
         self._survey_on_stage_change(closure_before)
         return res
@@ -468,14 +472,16 @@ class CskhTicket(models.Model):
 
     def _get_closure_before_write(self, vals):
         """State of each ticket before a write that may change its stage, for the effects
-        of a stage change (reopen count, survey): ticket id -> (closed, solved); None when
-        the stage cannot change."""
+        of a stage change (reopen count, survey): ticket id -> ``ClosureState``; None
+        when the stage cannot change."""
         if 'stage_id' not in vals and 'team_id' not in vals:
             return None
-        return {ticket.id: (ticket.is_closed, ticket._survey_is_solved()) for ticket in self}
+        return {ticket.id: ClosureState(ticket.is_closed, ticket._is_solved()) for ticket in self}
 
-    def _survey_is_solved(self):
-        """Solved = in a closing stage that is not a cancellation stage."""
+    def _is_solved(self):
+        """Whether the ticket is solved: in a closing stage that is not a cancellation
+        stage. ``write`` compares it before and after a stage change (survey, follow-up);
+        survey responses are sent for solved tickets only."""
         self.ensure_one()
         return self.stage_id.is_closed and not self.stage_id.is_cancel
 
@@ -652,13 +658,15 @@ class CskhTicket(models.Model):
     _AUTOMATIC_LOCALPARTS = {'mailer-daemon', 'postmaster'}
 
     def _creation_subtype(self):
-        # ir.model.data is cached, env.ref() would check the subtype exists with a query per email
+        # not env.ref(): its existence check costs a query per incoming email (pinned by
+        # TestMailPerformance); the cached xmlid lookup is what mail.thread itself uses
         return self.env['mail.message.subtype'].browse(
             self.env['ir.model.data']._xmlid_to_res_id('cskh_helpdesk.mt_ticket_new'))
 
     def _track_subtype(self, init_values):
         self.ensure_one()
         if 'stage_id' in init_values:
+            # cached xmlid lookup, as _creation_subtype: env.ref() would query once per ticket
             return self.env['mail.message.subtype'].browse(
                 self.env['ir.model.data']._xmlid_to_res_id('cskh_helpdesk.mt_ticket_stage'))
         return super()._track_subtype(init_values)
@@ -766,9 +774,7 @@ class CskhTicket(models.Model):
         """The gateway posts a mail sent by a machine (auto-reply, bounce, mailing list) as a
         note: nobody is notified, so that two automatic senders cannot loop through us."""
         if self.env.context.get('cskh_mail_automatic') and kwargs.get('message_type') == 'email':
-            kwargs.update(
-                subtype_id=self.env['ir.model.data']._xmlid_to_res_id('mail.mt_note'), subtype_xmlid=None,
-                is_internal=True, partner_ids=[])
+            kwargs.update(subtype_id=False, subtype_xmlid='mail.mt_note', is_internal=True, partner_ids=[])
         return super().message_post(**kwargs)
 
     def _message_create(self, values_list):
@@ -907,13 +913,9 @@ class CskhTicket(models.Model):
     @api.model
     def _get_gateway_team(self, team_id):
         """The team of the alias route, if it still exists: the gateway has read it already
-        while routing (no query then)."""
+        while routing (no query then); a deleted team reads nothing."""
         team = self.env['cskh.team'].browse(team_id)
-        if not team:
-            return team
-        try:
-            team.sudo().active  # noqa: B018 read from the cache, fetched when missing
-        except MissingError:
+        if team and not team.sudo().read(['active']):
             return self.env['cskh.team']
         return team
 
@@ -1014,7 +1016,9 @@ class CskhTicket(models.Model):
         def header(name):
             try:
                 return str(message.get(name) or '').strip().lower()
-            except Exception:  # noqa: BLE001 a malformed header must not stop the gateway
+            # the email package decodes headers lazily and raises all kinds of errors on
+            # malformed ones: a malformed header must not stop the gateway
+            except Exception:  # noqa: BLE001
                 return 'malformed'
         auto_submitted = header('Auto-Submitted')
         if auto_submitted and auto_submitted != 'no':
@@ -1129,7 +1133,7 @@ class CskhTicket(models.Model):
         in the light layout; ``_notify_by_email_get_base_mail_values`` adds auto-reply headers."""
         return {
             'message_type': 'auto_comment',
-            'subtype_id': self.env['ir.model.data']._xmlid_to_res_id('mail.mt_note'),
+            'subtype_xmlid': 'mail.mt_note',
             'email_layout_xmlid': 'mail.mail_notification_light',
         }
 
@@ -1156,59 +1160,10 @@ class CskhTicket(models.Model):
     # ------------------------------------------------------------
 
     def _sla_get_calendar(self):
-        """Working time of SLA deadlines: the team's calendar, else the company's."""
+        """Working time of SLA deadlines and of the KPIs in working hours: the team's
+        calendar, else the company's (its ``_cskh_*`` methods do the arithmetic)."""
         self.ensure_one()
         return self.team_id.resource_calendar_id or self.company_id.resource_calendar_id
-
-    @api.model
-    def _sla_plan_hours(self, calendar, hours, start):
-        """``start`` + ``hours`` of working time of ``calendar`` (public holidays
-        excluded); plain hours when there is no calendar or it has no working time."""
-        return self._sla_plan_hours_batch(calendar, [(start, hours)])[0]
-
-    @api.model
-    def _sla_plan_hours_batch(self, calendar, plans):
-        """``_sla_plan_hours`` of each ``(start, hours)`` of ``plans``, walking the
-        calendar's work intervals once for all of them, by the same 14-day windows as
-        ``resource.calendar.plan_hours``: the policies of tickets created together, the
-        deadlines of many tickets leaving a waiting stage, cost the queries of one."""
-        if not calendar or any(hours < 0 for _start, hours in plans):
-            return [
-                (calendar and calendar.plan_hours(hours, start, compute_leaves=True))
-                or start + timedelta(hours=hours)
-                for start, hours in plans
-            ]
-        starts = [localized(start) for start, _hours in plans]
-        pending = {index: hours for index, (_start, hours) in enumerate(plans)}  # hours still to plan
-        deadlines = {}
-        window = timedelta(days=14)
-        first = min(starts)
-        # plan_hours gives up after 100 windows from a start
-        for n in range(100 + (max(starts) - first) // window):
-            if not pending:
-                break
-            window_start = first + window * n
-            for begin, end, _meta in calendar._work_intervals_batch(window_start, window_start + window)[False]:
-                for index, hours in list(pending.items()):
-                    if end <= starts[index]:
-                        continue
-                    begin_here = max(begin, starts[index])
-                    interval_hours = (end - begin_here).total_seconds() / 3600
-                    if hours <= interval_hours:
-                        deadlines[index] = (begin_here + timedelta(hours=hours)).astimezone(utc).replace(tzinfo=None)
-                        del pending[index]
-                    else:
-                        pending[index] = hours - interval_hours
-        # no working time at all: plain hours
-        return [deadlines.get(index) or start + timedelta(hours=hours) for index, (start, hours) in enumerate(plans)]
-
-    def _sla_work_hours(self, start, end):
-        """Working hours of the ticket's calendar between two naive UTC datetimes."""
-        self.ensure_one()
-        calendar = self._sla_get_calendar()
-        if not calendar:
-            return (end - start).total_seconds() / 3600
-        return calendar.get_work_hours_count(start, end, compute_leaves=True)
 
     def _sla_on_create(self):
         self._sla_apply()
@@ -1251,8 +1206,8 @@ class CskhTicket(models.Model):
         vals_list = []
         # the deadlines of tickets created together share the calendar's work intervals
         for calendar, pairs in to_apply.items():
-            deadlines = self._sla_plan_hours_batch(
-                calendar, [(ticket.create_date, sla.time + ticket.sla_paused_hours) for ticket, sla in pairs])
+            deadlines = calendar._cskh_plan_hours_batch(
+                [(ticket.create_date, sla.time + ticket.sla_paused_hours) for ticket, sla in pairs])
             vals_list += [ticket._sla_prepare_line_values(sla, deadline)
                           for (ticket, sla), deadline in zip(pairs, deadlines)]
         to_unlink.unlink()
@@ -1287,21 +1242,11 @@ class CskhTicket(models.Model):
 
     def _sla_work_hours_since_pause(self, end):
         """Working hours between each ticket's pause date and ``end``, as a dict ticket ->
-        hours. The work intervals of a calendar are computed once for all its tickets
-        (moving many tickets out of a waiting stage costs no query per ticket)."""
+        hours, in one walk of the work intervals per calendar."""
         result = {}
-        end_utc = end.replace(tzinfo=utc)
         for calendar, tickets in self.grouped(lambda t: t._sla_get_calendar()).items():
-            if not calendar:
-                result.update({t: (end - t.sla_pause_date).total_seconds() / 3600 for t in tickets})
-                continue
-            start_utc = min(tickets.mapped('sla_pause_date')).replace(tzinfo=utc)
-            intervals = calendar._work_intervals_batch(start_utc, end_utc)[False] if start_utc < end_utc else []
-            for ticket in tickets:
-                since = ticket.sla_pause_date.replace(tzinfo=utc)
-                result[ticket] = sum(
-                    (min(stop, end_utc) - max(start, since)).total_seconds() / 3600
-                    for start, stop, _meta in intervals if stop > since and start < end_utc)
+            hours = calendar._cskh_work_hours_batch([(ticket.sla_pause_date, end) for ticket in tickets])
+            result.update(zip(tickets, hours))
         return result
 
     def _sla_extend_deadlines(self, paused_hours):
@@ -1313,7 +1258,7 @@ class CskhTicket(models.Model):
                 lines_by_calendar[ticket._sla_get_calendar()].append((line, paused_hours[ticket]))
         moved = self.env['cskh.ticket.sla'].sudo()
         for calendar, pairs in lines_by_calendar.items():
-            deadlines = self._sla_plan_hours_batch(calendar, [(line.deadline, hours) for line, hours in pairs])
+            deadlines = calendar._cskh_plan_hours_batch([(line.deadline, hours) for line, hours in pairs])
             for (line, hours), deadline in zip(pairs, deadlines):
                 line.write({'deadline': deadline, 'paused_hours': line.paused_hours + hours})
                 moved |= line
@@ -1409,9 +1354,9 @@ class CskhTicket(models.Model):
         leaving the solved state cancels surveys not sent yet."""
         if closure_before is None:
             return
-        solved_before = {ticket_id for ticket_id, (_closed, solved) in closure_before.items() if solved}
-        closing = self.filtered(lambda t: t.id not in solved_before and t._survey_is_solved())
-        leaving = self.filtered(lambda t: t.id in solved_before and not t._survey_is_solved())
+        solved_before = {ticket_id for ticket_id, state in closure_before.items() if state.is_solved}
+        closing = self.filtered(lambda t: t.id not in solved_before and t._is_solved())
+        leaving = self.filtered(lambda t: t.id in solved_before and not t._is_solved())
         if leaving:
             self.env['cskh.survey.response'].sudo().search(
                 [('ticket_id', 'in', leaving.ids), ('state', '=', 'scheduled')]).state = 'cancelled'
@@ -1564,11 +1509,12 @@ class CskhTicket(models.Model):
     # REPORTING
     # ------------------------------------------------------------
 
-    def _report_count_reopens(self, closure_before):
-        """Count each move from a closed stage back to an open one."""
+    def _update_reporting_on_write(self, closure_before):
+        """Reporting side effects of ``write``: count each move from a closed stage back
+        to an open one (``closure_before``: see ``_get_closure_before_write``)."""
         if not closure_before:
             return
-        reopened = self.filtered(lambda t: closure_before[t.id][0] and not t.is_closed)
+        reopened = self.filtered(lambda t: closure_before[t.id].is_closed and not t.is_closed)
         for count, tickets in reopened.grouped('reopen_count').items():
             tickets.sudo().write({'reopen_count': count + 1})
 
@@ -1578,7 +1524,7 @@ class CskhTicket(models.Model):
         self.ensure_one()
         if not start or not end or end <= start:
             return 0.0
-        return self._sla_work_hours(start, end)
+        return self._sla_get_calendar()._cskh_work_hours(start, end)
 
     @api.model
     def _report_calendar_hours(self, start, end):

@@ -1,10 +1,10 @@
 import logging
 from datetime import timedelta
 
+from dateutil.relativedelta import relativedelta
+
 from odoo import api, fields, models
 from odoo.fields import Domain
-
-from odoo.addons.base.models.ir_cron import _intervalTypes
 
 from .utils import lock_next_batch, run_batch
 
@@ -55,7 +55,8 @@ class CskhTicketSla(models.Model):
     def _compute_exceeded_hours(self):
         for line in self:
             if line.reached_date and line.deadline and line.reached_date > line.deadline:
-                line.exceeded_hours = line.ticket_id._sla_work_hours(line.deadline, line.reached_date)
+                calendar = line.ticket_id._sla_get_calendar()
+                line.exceeded_hours = calendar._cskh_work_hours(line.deadline, line.reached_date)
             else:
                 line.exceeded_hours = 0.0
 
@@ -103,7 +104,8 @@ class CskhTicketSla(models.Model):
 
     @api.model
     def _get_escalation_cron(self):
-        # ir.model.data is cached; env.ref() would check the cron exists with a query per ticket
+        # not env.ref(): its existence check would cost a query per ticket batch (pinned by
+        # TestSlaPerformance.test_resume_*); the xmlid lookup is cached
         cron_id = self.env['ir.model.data']._xmlid_to_res_id(
             'cskh_helpdesk.cskh_ticket_sla_cron_escalate', raise_if_not_found=False)
         return self.env['ir.cron'].sudo().browse(cron_id)
@@ -125,7 +127,7 @@ class CskhTicketSla(models.Model):
         next_line = self.search_fetch(
             [('status', '=', 'ongoing'), ('deadline', '>=', now)], ['deadline'], order='deadline', limit=1)
         if next_line:
-            interval = _intervalTypes[cron.interval_type](cron.interval_number)
+            interval = relativedelta(**{cron.interval_type: cron.interval_number})
             self._wake_escalation_cron(cron, next_line.deadline, now + interval)
 
     @api.model

@@ -84,17 +84,18 @@ class CskhTicketCreateLead(models.TransientModel):
             'user_id': self.user_id.id,
             'team_id': self.team_id.id,
             'company_id': ticket.company_id.id,
-            'source_id': self._xmlid_to_id('cskh_helpdesk.utm_source_helpdesk'),
+            'source_id': self._get_record_id('cskh_helpdesk.utm_source_helpdesk'),
         }
         if not self.partner_id:
             values.update(contact_name=self.contact_name, email_from=self.email_from, phone=self.phone)
         if ticket.channel == 'email':
-            values['medium_id'] = self._xmlid_to_id('utm.utm_medium_email')
+            values['medium_id'] = self._get_record_id('utm.utm_medium_email')
         return values
 
-    def _xmlid_to_id(self, xmlid):
+    def _get_record_id(self, xmlid):
         # shipped UTM records may have been deleted by an admin: create the lead without them
-        return self.env['ir.model.data']._xmlid_to_res_id(xmlid, raise_if_not_found=False)
+        record = self.env.ref(xmlid, raise_if_not_found=False)
+        return record.id if record else False
 
     def _post_link_notes(self, lead):
         ticket = self.ticket_id
