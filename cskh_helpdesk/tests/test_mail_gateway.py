@@ -1,6 +1,5 @@
 import base64
 from email.header import Header
-from email.message import EmailMessage
 from email.mime.image import MIMEImage
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
@@ -14,51 +13,7 @@ from odoo.tools import mute_logger
 
 from odoo.addons.cskh_helpdesk.models.cskh_auto_reply import normalize_text
 
-from .common import CskhCommon
-
-
-class CskhMailCommon(CskhCommon):
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.ack_template = cls.env.ref('cskh_helpdesk.mail_template_ticket_ack')
-        cls.team.ack_template_id = cls.ack_template
-        cls.alias_email = cls.team.alias_email
-
-    def _build(self, subject='Không đăng nhập được', body='Tôi quên mật khẩu.',
-               email_from='Trần Thị Bình <binh.tran@example.vn>', to=None, cc=None,
-               html=None, headers=None, msg_id=None, attachments=None):
-        """A raw RFC 822 message as mail clients write them, built with the email package."""
-        message = EmailMessage()
-        if subject is not None:
-            message['Subject'] = subject
-        message['From'] = email_from
-        message['To'] = to or self.alias_email
-        if cc:
-            message['Cc'] = cc
-        message['Message-Id'] = msg_id or make_msgid(domain='client.example.vn')
-        message['Date'] = 'Mon, 02 Mar 2026 09:00:00 +0700'
-        for name, value in (headers or {}).items():
-            message[name] = value
-        if body is not None:
-            message.set_content(body)
-        if html is not None:
-            message.add_alternative(html, subtype='html')
-        for name, content, mimetype in attachments or ():
-            maintype, subtype = mimetype.split('/')
-            message.add_attachment(content, maintype=maintype, subtype=subtype, filename=name)
-        return message.as_bytes()
-
-    def _process(self, raw):
-        """Feed ``raw`` to the gateway as fetchmail and the mailgate script do."""
-        with self.mock_mail_gateway():
-            thread_id = self.env['mail.thread'].message_process(False, raw)
-            self.flush_tracking()
-        return self.env['cskh.ticket'].browse(thread_id)
-
-    def _auto_messages(self, ticket):
-        return ticket.message_ids.filtered(lambda m: m.message_type == 'auto_comment')
+from .common import CskhMailCommon
 
 
 @tagged('post_install', '-at_install', 'cskh')

@@ -4,61 +4,10 @@ Raw emails go through the gateway (``format_and_process``) as fetchmail and the
 mailgate script would hand them over, From headers forged as an attacker would.
 """
 import base64
-from email.utils import formatdate
 
 from odoo.tests import tagged
 
-from .test_mail_gateway import CskhMailCommon
-
-# a plain text mail; ``extra`` holds additional header lines, each ending with a newline
-MAIL_TEMPLATE = """From: {email_from}
-To: {to}
-Cc: {cc}
-Subject: {subject}
-Message-ID: {msg_id}
-Date: {date}
-MIME-Version: 1.0
-Content-Type: text/plain; charset=utf-8
-Content-Transfer-Encoding: 8bit
-{extra}
-{body}
-"""
-
-
-class CskhMailTrustCommon(CskhMailCommon):
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.attacker_email = 'ke.gian@evil.example'
-        cls.colleague = cls.env['res.partner'].create({'name': 'Đồng nghiệp', 'email': 'dong.nghiep@example.vn'})
-
-    def setUp(self):
-        super().setUp()
-        # a ticket of the customer, assigned, with an answer of the agent the customer may reply to
-        self.ticket = self._create_ticket(partner_id=self.customer.id, user_id=self.user_agent.id)
-        self.ticket.message_subscribe(partner_ids=self.colleague.ids)
-        with self.mock_mail_gateway():
-            self.answer = self.ticket.with_user(self.user_agent).message_post(
-                body='Chào anh, em đã kiểm tra.', message_type='comment', subtype_xmlid='mail.mt_comment')
-        self.ticket.sudo().write({'date_first_response': False, 'agent_reply_count': 0})
-
-    def _send(self, email_from, subject, cc='', headers=None, body='Nội dung thư.', to=None):
-        """Feed a raw mail to the gateway; return the tickets created from it (by subject)."""
-        extra = ''.join(f'{name}: {value}\n' for name, value in (headers or {}).items())
-        with self.mock_mail_gateway():
-            tickets = self.format_and_process(
-                MAIL_TEMPLATE, email_from, to or self.alias_email, subject=subject, cc=cc, extra=extra,
-                body=body, date=formatdate(), target_model='cskh.ticket')
-            self.flush_tracking()
-        return tickets
-
-    def _incoming(self, ticket, subject):
-        return ticket.message_ids.filtered(lambda m: m.message_type == 'email' and m.subject == subject)
-
-    def _reply_activities(self, ticket):
-        return ticket.activity_ids.filtered(
-            lambda a: a.activity_type_id == self.env.ref('cskh_helpdesk.mail_act_ticket_closed_reply'))
+from .common import CskhMailCommon, CskhMailTrustCommon
 
 
 @tagged('post_install', '-at_install', 'cskh')

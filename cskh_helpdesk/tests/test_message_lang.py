@@ -3,8 +3,7 @@ from markupsafe import Markup
 from odoo.fields import Command
 from odoo.tests import tagged, users
 
-from .common_sla import CskhSlaCommon, local
-from .test_mail_gateway import CskhMailCommon
+from .common import CskhMailCommon, CskhSlaCommon, local
 
 FRIDAY_15 = local(2026, 11, 20, 15, 0)
 MONDAY_9 = local(2026, 11, 23, 9, 0)

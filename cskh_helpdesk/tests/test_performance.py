@@ -5,8 +5,7 @@ from freezegun import freeze_time
 
 from odoo.tests import tagged, users, warmup
 
-from .common import CskhCommon
-from .common_sla import CskhSlaCommon, local
+from .common import CskhCommon, CskhSlaCommon, local
 
 
 @tagged('post_install', '-at_install', 'cskh', 'cskh_perf')

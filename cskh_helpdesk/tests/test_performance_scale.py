@@ -3,12 +3,12 @@ import threading
 import time
 from datetime import timedelta
 
-from odoo import SUPERUSER_ID, api, fields
+from odoo import fields
 from odoo.cli.populate import Populate
-from odoo.tests import TransactionCase, tagged
+from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from .common_sla import CskhSlaCommon
+from .common import CronCursorsCommon, CskhSlaCommon
 
 
 @tagged('post_install', '-at_install', 'cskh', 'cskh_perf')
@@ -57,70 +57,6 @@ class TestPopulate(CskhSlaCommon):
             {len(ticket.sla_status_ids) for ticket in copies if ticket.priority == '0'},
             {len(tickets.filtered(lambda t: t.priority == '0').sla_status_ids)})
         self.assertTrue(copies.sla_status_ids.filtered(lambda line: line.status == 'ongoing'))
-
-
-class CronCursorsCommon(TransactionCase):
-    """Crons and users in several real cursors: the tests commit their own data in
-    their own cursors and remove it."""
-
-    def _env(self, cr):
-        return api.Environment(cr, SUPERUSER_ID, {})
-
-    def _setup_data(self, count):
-        with self.registry.cursor() as cr:
-            env = self._env(cr)
-            team = env['cskh.team'].create({'name': 'Two workers test team', 'use_sla': True})
-            env['cskh.sla'].create({
-                'name': 'Two workers test policy', 'team_id': team.id, 'target': 'first_response', 'time': 1})
-            tickets = env['cskh.ticket'].create([
-                {'name': f'Two workers {i}', 'team_id': team.id} for i in range(count)])
-            lines = tickets.sla_status_ids
-            self.assertEqual(len(lines), count)
-            past = fields.Datetime.now() - timedelta(days=3)
-            lines.write({'deadline': past})
-            return team.id, tickets.ids, lines.ids
-
-    def _cleanup(self, team_id, trigger_id):
-        with self.registry.cursor() as cr:
-            env = self._env(cr)
-            team = env['cskh.team'].with_context(active_test=False).browse(team_id).exists()
-            tickets = env['cskh.ticket'].with_context(active_test=False).search([('team_id', '=', team_id)])
-            env['mail.activity'].search([('res_model', '=', 'cskh.ticket'), ('res_id', 'in', tickets.ids)]).unlink()
-            tickets.unlink()
-            env['cskh.sla'].with_context(active_test=False).search([('team_id', '=', team_id)]).unlink()
-            team.unlink()
-            env['ir.cron.trigger'].search([('id', '>', trigger_id)]).unlink()
-
-    def _setup_surveys(self, count):
-        """``count`` solved tickets whose survey is due, committed."""
-        with self.registry.cursor() as cr:
-            env = self._env(cr)
-            stages = env.ref('cskh_helpdesk.stage_new') | env.ref('cskh_helpdesk.stage_solved')
-            team = env['cskh.team'].create({
-                'name': 'Two workers survey team', 'use_survey': True, 'survey_delay_hours': 2,
-                'stage_ids': [fields.Command.set(stages.ids)]})
-            # one customer each: a worker writes its customers (portal signup), the other must not
-            partners = env['res.partner'].create([
-                {'name': f'Khách khảo sát {i}', 'email': f'khaosat{i}@example.vn'} for i in range(count)])
-            tickets = env['cskh.ticket'].create([
-                {'name': f'Two workers survey {i}', 'team_id': team.id, 'partner_id': partner.id}
-                for i, partner in enumerate(partners)])
-            tickets.write({'stage_id': env.ref('cskh_helpdesk.stage_solved').id})
-            responses = tickets.survey_response_ids
-            self.assertEqual(set(responses.mapped('state')), {'scheduled'})
-            responses.write({'date_scheduled': fields.Datetime.now() - timedelta(hours=1)})
-            return team.id, partners.ids, tickets.ids, responses.ids
-
-    def _cleanup_surveys(self, team_id, partner_ids, ticket_ids, trigger_id):
-        with self.registry.cursor() as cr:
-            env = self._env(cr)
-            tickets = env['cskh.ticket'].with_context(active_test=False).browse(ticket_ids).exists()
-            env['mail.mail'].search([('model', '=', 'cskh.ticket'), ('res_id', 'in', ticket_ids)]).unlink()
-            env['rating.rating'].search([('res_model', '=', 'cskh.ticket'), ('res_id', 'in', ticket_ids)]).unlink()
-            tickets.unlink()
-            env['cskh.team'].with_context(active_test=False).browse(team_id).exists().unlink()
-            env['res.partner'].browse(partner_ids).exists().unlink()
-            env['ir.cron.trigger'].search([('id', '>', trigger_id)]).unlink()
 
 
 @tagged('post_install', '-at_install', 'cskh', 'cskh_perf')

@@ -1,57 +1,16 @@
 import threading
 import time
 
-from odoo import SUPERUSER_ID, api, http
+from odoo import SUPERUSER_ID, api
 from odoo.exceptions import AccessError
-from odoo.tests import HttpCase, TransactionCase, tagged
+from odoo.tests import TransactionCase, tagged
 from odoo.tests.common import freeze_time
 from odoo.tools import mute_logger
-
-from odoo.addons.mail.tests.common import mail_new_test_user
 
 from odoo.addons.cskh_helpdesk.controllers.portal import CskhCustomerPortal
 from odoo.addons.cskh_helpdesk.models.cskh_ticket import WEB_FORM_LOCK_SPACE
 
-from .common import CskhCommon
-
-
-class CskhPortalCommon(CskhCommon, HttpCase):
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.env['cskh.team'].search([]).use_website_form = False
-        cls.team.use_website_form = True
-        cls.customer_company = cls.env['res.partner'].create({'name': 'Công ty Hoa Sen', 'is_company': True})
-        cls.user_portal = mail_new_test_user(
-            cls.env, login='cskh_portal', name='Trần Thị Bình', email='binh.tran@hoasen.example.vn',
-            groups='base.group_portal')
-        cls.partner_portal = cls.user_portal.partner_id
-        cls.partner_portal.parent_id = cls.customer_company
-        cls.colleague = cls.env['res.partner'].create({
-            'name': 'Lê Văn Cường', 'email': 'cuong.le@hoasen.example.vn', 'parent_id': cls.customer_company.id})
-        cls.ticket_own = cls._create_ticket(name='Máy in không hoạt động', partner_id=cls.partner_portal.id)
-        cls.ticket_colleague = cls._create_ticket(name='Hóa đơn sai', partner_id=cls.colleague.id)
-        cls.ticket_other = cls._create_ticket(name='Secret of another customer', partner_id=cls.customer.id)
-
-    def _csrf(self):
-        return http.Request.csrf_token(self)
-
-    def _form_data(self, **values):
-        return {
-            'csrf_token': self._csrf(),
-            'partner_name': 'Phạm Minh Đức',
-            'partner_email': 'duc.pham@example.vn',
-            'partner_phone': '0903 123 456',
-            'team_id': str(self.team.id),
-            'type_id': str(self.env.ref('cskh_helpdesk.type_question').id),
-            'name': 'Cách đổi mật khẩu?',
-            'description': 'Tôi quên mật khẩu.\nXin hướng dẫn.',
-            **values,
-        }
-
-    def _web_tickets(self):
-        return self.env['cskh.ticket'].search([('channel', '=', 'web')])
+from .common import CskhPortalCommon
 
 
 @tagged('post_install', '-at_install', 'cskh')

@@ -1,7 +1,7 @@
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, tagged, users
 
-from .common_sla import CskhSlaCommon, local
+from .common import CskhSlaCommon, local
 
 TEMPLATE_CODES = ('basic', 'b2b', 'retail', 'spa', 'education')
 

@@ -5,7 +5,7 @@ from freezegun import freeze_time
 from odoo.exceptions import AccessError
 from odoo.tests import TransactionCase, tagged, users
 
-from .common_sla import CskhSlaCommon, local
+from .common import CskhSlaCommon, local
 
 THURSDAY_16 = local(2026, 11, 19, 16, 0)
 FRIDAY_0930 = local(2026, 11, 20, 9, 30)

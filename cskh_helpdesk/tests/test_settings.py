@@ -1,6 +1,6 @@
 from odoo.tests import Form, HttpCase, tagged
 
-from .common_sla import CskhSlaCommon
+from .common import CskhSlaCommon
 
 
 @tagged('post_install', '-at_install', 'cskh')

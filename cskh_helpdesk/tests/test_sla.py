@@ -5,7 +5,7 @@ from odoo.fields import Command
 from odoo.tests import Form, tagged, users
 from odoo.tools import mute_logger
 
-from .common_sla import CskhSlaCommon, local
+from .common import CskhSlaCommon, local
 
 # Friday 20 November 2026, 15:00 in Ho Chi Minh City
 FRIDAY_15 = local(2026, 11, 20, 15, 0)

@@ -10,37 +10,9 @@ from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, tagged, users
 from odoo.tools import format_date, mute_logger
 
-from odoo.addons.cskh_helpdesk.tests.common import CskhCommon
 from odoo.addons.mail.tests.common import mail_new_test_user
 
-
-class CskhSurveyCommon(CskhCommon):
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.team.write({'use_survey': True, 'survey_expiry_days': 7})
-        cls.survey_template = cls.env.ref('cskh_helpdesk.mail_template_data_survey')
-
-    def _survey_messages(self, ticket):
-        """Messages of the chatter carrying a survey link."""
-        return ticket.message_ids.filtered(lambda m: '/cskh/survey/' in (m.body or ''))
-
-    def _survey_mails(self, ticket):
-        return self.env['mail.mail'].sudo().search([
-            ('model', '=', 'cskh.ticket'), ('res_id', '=', ticket.id),
-            ('body_html', 'ilike', '/cskh/survey/'),
-        ])
-
-    def _run_survey_cron(self):
-        # the cron runs in its own cursor: make it see (and only simulate committing) the test data
-        with self.enter_registry_test_mode():
-            self.env.ref('cskh_helpdesk.cskh_ticket_cron_send_survey').method_direct_trigger()
-
-    def _answer(self, ticket, csat, nps=None, ces=None, comment=None):
-        response = ticket.survey_response_ids.filtered(lambda r: r.state in ('sent', 'answered'))[:1]
-        response._apply_answer(csat, nps=nps, ces=ces, comment=comment)
-        return response
+from .common import CskhSurveyCommon
 
 
 @tagged('post_install', '-at_install', 'cskh')

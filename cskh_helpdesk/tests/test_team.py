@@ -4,7 +4,7 @@ from freezegun import freeze_time
 
 from odoo.tests import Form, HttpCase, tagged, users
 
-from .common_sla import CskhSlaCommon, local
+from .common import CskhSlaCommon, local
 
 DEFAULT_PIPELINE = ('stage_new', 'stage_in_progress', 'stage_waiting', 'stage_solved', 'stage_cancelled')
 
