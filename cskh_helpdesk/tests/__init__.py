@@ -14,8 +14,6 @@ from . import test_survey
 from . import test_sla
 from . import test_i18n
 from . import test_reporting
-from . import test_performance_load
-from . import test_performance_scale
 from . import test_process_templates
 from . import test_rating_access
 from . import test_field_access
