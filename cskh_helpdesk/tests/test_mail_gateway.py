@@ -5,15 +5,13 @@ from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.utils import formataddr, make_msgid
 
-from freezegun import freeze_time
-
 from odoo.fields import Command
 from odoo.tests import tagged, users
 from odoo.tools import mute_logger
 
 from odoo.addons.cskh_helpdesk.models.cskh_auto_reply import normalize_text
 
-from .common import CskhMailCommon
+from .common import CskhMailCommon, freeze
 
 
 @tagged('post_install', '-at_install', 'cskh')
@@ -138,11 +136,11 @@ class TestMailGateway(CskhMailCommon):
         ticket.with_user(self.user_agent).message_post(body='Ghi chú nội bộ', subtype_xmlid='mail.mt_note',
                                                       message_type='comment')
         self.assertFalse(ticket.date_first_response, "an internal note is not an answer")
-        with freeze_time('2026-03-02 10:00:00'):
+        with freeze('2026-03-02 10:00:00'):
             ticket.with_user(self.user_agent).message_post(
                 body='Chào chị, anh đã đặt lại mật khẩu.', subtype_xmlid='mail.mt_comment', message_type='comment')
         self.assertEqual(str(ticket.date_first_response), '2026-03-02 10:00:00')
-        with freeze_time('2026-03-03 10:00:00'):
+        with freeze('2026-03-03 10:00:00'):
             ticket.with_user(self.user_agent_2).message_post(body='Còn gì nữa không?', message_type='comment',
                                                             subtype_xmlid='mail.mt_comment')
         self.assertEqual(str(ticket.date_first_response), '2026-03-02 10:00:00', "only the first one")
@@ -219,16 +217,16 @@ class TestMailLoops(CskhMailCommon):
     def test_rate_limit_per_sender(self):
         self.team.auto_reply_limit = 2
         tickets = self.env['cskh.ticket']
-        with freeze_time('2026-03-02 09:00:00'):
+        with freeze('2026-03-02 09:00:00'):
             for index in range(4):
                 tickets |= self._process(self._build(subject=f'Lần {index}'))
         self.assertEqual(len(tickets), 4, "every mail becomes a ticket")
         self.assertEqual(len(self._auto_messages(tickets)), 2, "but only 2 answers in the hour")
-        with freeze_time('2026-03-02 10:30:00'):
+        with freeze('2026-03-02 10:30:00'):
             later = self._process(self._build(subject='Một tiếng sau'))
         self.assertEqual(len(self._auto_messages(later)), 1)
         # another sender is not limited by the first one
-        with freeze_time('2026-03-02 09:10:00'):
+        with freeze('2026-03-02 09:10:00'):
             other = self._process(self._build(subject='Khác', email_from='khac@example.vn'))
         self.assertEqual(len(self._auto_messages(other)), 1)
 

@@ -7,15 +7,13 @@ import time
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 
-from freezegun import freeze_time
-
 from odoo import fields
 from odoo.cli.populate import Populate
 from odoo.fields import Command
 from odoo.tests import tagged, users, warmup
 from odoo.tools import mute_logger
 
-from .common import CronCursorsCommon, CskhCommon, CskhSlaCommon, local
+from .common import CronCursorsCommon, CskhCommon, CskhSlaCommon, freeze, local
 
 FRIDAY_15 = local(2026, 11, 20, 15, 0)
 CREATED = '2026-11-20 03:00:00'  # Friday 10:00 in Asia/Ho_Chi_Minh
@@ -89,8 +87,7 @@ class TestSlaPerformance(CskhSlaCommon):
     the number of tickets."""
 
     def _create_tickets(self, count, when=FRIDAY_15, **values):
-        with freeze_time(when):
-            self.env.cr._now = datetime.now()
+        with freeze(when, self.env):
             tickets = self.env['cskh.ticket'].create([{
                 **values,
                 'name': f'Ticket {i}',
@@ -152,8 +149,7 @@ class TestSlaPerformance(CskhSlaCommon):
         self.assertTrue(all(tickets.mapped('sla_pause_date')))
         deadlines = {line: line.deadline for line in tickets.sla_status_ids}
         self.env.invalidate_all()
-        with freeze_time(local(2026, 11, 23, 10, 0)):
-            self.env.cr._now = datetime.now()
+        with freeze(local(2026, 11, 23, 10, 0), self.env):
             start = self.env.cr.sql_log_count
             tickets.write({'stage_id': self.stage_progress.id})
             self.env.flush_all()
@@ -180,7 +176,7 @@ class TestSlaPerformance(CskhSlaCommon):
         spec = {name: {} for name in view['models']['cskh.ticket']['fields']
                 if Ticket._fields[name].type not in ('one2many', 'many2many')}
         self.env.invalidate_all()
-        with freeze_time(local(2026, 11, 23, 12, 0)), self.assertQueryCount(queries):
+        with freeze(local(2026, 11, 23, 12, 0)), self.assertQueryCount(queries):
             result = Ticket.web_search_read([('team_id', '=', self.team.id)], spec)
         self.assertEqual(result['length'], count)
         self.assertEqual({record['sla_state'] for record in result['records']}, {'failed'})
@@ -209,8 +205,7 @@ class TestReportingPerformance(CskhSlaCommon):
             'use_survey': True,
             'use_sla': i % 2 == 0,
         } for i in range(count)])
-        with freeze_time(FRIDAY_15):
-            self.env.cr._now = datetime.now()
+        with freeze(FRIDAY_15, self.env):
             tickets = self.env['cskh.ticket'].create([{
                 'name': f'Ticket {i}',
                 'team_id': team.id,
@@ -234,7 +229,7 @@ class TestReportingPerformance(CskhSlaCommon):
         spec = {name: {} for name in view['models']['cskh.team']['fields']
                 if Team._fields[name].type not in ('one2many', 'many2many')}
         self.env.invalidate_all()
-        with freeze_time(FRIDAY_15), self.assertQueryCount(queries):
+        with freeze(FRIDAY_15), self.assertQueryCount(queries):
             result = Team.web_search_read([('id', 'in', teams.ids)], spec)
         self.assertEqual(result['length'], count)
         self.assertEqual({record['week_ticket_count'] for record in result['records']}, {3})
@@ -297,7 +292,7 @@ class TestLoadPerformance(CskhCommon):
 
     def _make_tickets(self, team, count):
         users_ = self.user_agent | self.user_agent_2
-        with freeze_time(CREATED):
+        with freeze(CREATED):
             tickets = self._create_tickets(team, count, users_)
         self.env.flush_all()
         return tickets
@@ -387,7 +382,7 @@ class TestLoadPerformance(CskhCommon):
         as for any tracked model) are posted at commit and not counted here."""
         def move(team, tickets):
             # an hour later: the waiting tickets resume and count their paused working time
-            with freeze_time(MOVED):
+            with freeze(MOVED):
                 tickets.write({'stage_id': self.stage_progress.id})
             self.assertEqual(set(tickets.mapped('stage_id')), {self.stage_progress})
         # The ORM flush groups the UPDATE of the moved tickets by the set of columns each

@@ -4,13 +4,12 @@ import time
 from odoo import SUPERUSER_ID, api
 from odoo.exceptions import AccessError
 from odoo.tests import TransactionCase, tagged
-from odoo.tests.common import freeze_time
 from odoo.tools import mute_logger
 
 from odoo.addons.cskh_helpdesk.controllers.portal import CskhCustomerPortal
 from odoo.addons.cskh_helpdesk.models.cskh_ticket import WEB_FORM_LOCK_SPACE
 
-from .common import CskhPortalCommon
+from .common import CskhPortalCommon, freeze
 
 
 @tagged('post_install', '-at_install', 'cskh')
@@ -458,7 +457,7 @@ class TestWebForm(CskhPortalCommon):
         self.assertEqual(Ticket._get_web_form_recent_count(email='x@example.vn'), 0, "Only web tickets count")
         self.assertEqual(Ticket._get_web_form_recent_count(email='%'), 0, "No wildcard match")
         self.assertEqual(Ticket._get_web_form_recent_count(), 0)
-        with freeze_time('2999-01-01'):
+        with freeze('2999-01-01'):
             self.assertEqual(Ticket._get_web_form_recent_count(ip='10.1.1.1'), 0)
 
 
@@ -541,7 +540,7 @@ class TestPortalVietnamese(CskhPortalCommon):
 
     def test_pages_render_in_vietnamese(self):
         ticket = self._create_ticket(name='Đổi trả hàng', partner_id=self.partner_portal.id)
-        with freeze_time('2025-03-14 10:00:00'):
+        with freeze('2025-03-14 10:00:00'):
             ticket.stage_id = self.stage_solved
             ticket.flush_recordset()
         ticket.message_post(body='Xin chào', message_type='comment')

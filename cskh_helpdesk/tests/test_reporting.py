@@ -1,11 +1,7 @@
-from datetime import datetime
-
-from freezegun import freeze_time
-
 from odoo.exceptions import AccessError
 from odoo.tests import TransactionCase, tagged, users
 
-from .common import CskhSlaCommon, local
+from .common import CskhSlaCommon, freeze, local
 
 THURSDAY_16 = local(2026, 11, 19, 16, 0)
 FRIDAY_0930 = local(2026, 11, 20, 9, 30)
@@ -20,8 +16,7 @@ class TestReporting(CskhSlaCommon):
     hours first response policy on every ticket."""
 
     def _reply_at(self, when, ticket, user=None, note=False):
-        with freeze_time(when), self.mock_mail_gateway():
-            self.env.cr._now = datetime.now()
+        with freeze(when, self.env), self.mock_mail_gateway():
             ticket.with_user(user or self.user_agent).message_post(
                 body="Chào anh, chúng tôi đã kiểm tra.", message_type='comment',
                 subtype_xmlid='mail.mt_note' if note else 'mail.mt_comment')
@@ -199,7 +194,7 @@ class TestReporting(CskhSlaCommon):
         self._answer_survey(answered, csat=4)
         self._answer_survey(late, csat=2)
         self._run_cron_at(FRIDAY_15)
-        with freeze_time(FRIDAY_15):
+        with freeze(FRIDAY_15):
             team = self.team.with_user(self.user_manager).with_context(tz='Asia/Ho_Chi_Minh')
             self.assertEqual(team.today_ticket_count, 2)
             self.assertEqual(team.week_ticket_count, 3)

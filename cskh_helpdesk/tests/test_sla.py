@@ -1,11 +1,9 @@
-from freezegun import freeze_time
-
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Command
 from odoo.tests import Form, tagged, users
 from odoo.tools import mute_logger
 
-from .common import CskhSlaCommon, local
+from .common import CskhSlaCommon, freeze, local
 
 # Friday 20 November 2026, 15:00 in Ho Chi Minh City
 FRIDAY_15 = local(2026, 11, 20, 15, 0)
@@ -209,17 +207,17 @@ class TestSlaStatus(CskhSlaCommon):
         ticket = self._create_ticket_at(FRIDAY_15, priority='2')
         ticket.date_first_response = FRIDAY_15  # only the resolution remains: Monday 14:00
         ticket.flush_recordset()
-        with freeze_time(local(2026, 11, 20, 16, 0)):
+        with freeze(local(2026, 11, 20, 16, 0)):
             ticket.invalidate_recordset(['sla_state'])
             self.assertEqual(ticket.sla_state, 'on_time')
-        with freeze_time(local(2026, 11, 23, 12, 30)):
+        with freeze(local(2026, 11, 23, 12, 30)):
             ticket.invalidate_recordset(['sla_state'])
             self.assertEqual(ticket.sla_state, 'due_soon')
-        with freeze_time(local(2026, 11, 20, 16, 30)):
+        with freeze(local(2026, 11, 20, 16, 30)):
             # Friday 16:30 + 2 working hours = Monday 09:30: not yet due soon
             ticket.invalidate_recordset(['sla_state'])
             self.assertEqual(ticket.sla_state, 'on_time')
-        with freeze_time(local(2026, 11, 23, 14, 30)):
+        with freeze(local(2026, 11, 23, 14, 30)):
             ticket.invalidate_recordset(['sla_state'])
             self.assertEqual(ticket.sla_state, 'failed', "overdue, even before the cron runs")
         no_sla = self.env['cskh.ticket'].create({'name': 'x', 'team_id': self.team_private.id})
@@ -227,7 +225,7 @@ class TestSlaStatus(CskhSlaCommon):
 
     def test_search_filters(self):
         ticket = self._create_ticket_at(FRIDAY_15, priority='2')
-        with freeze_time(local(2026, 11, 20, 16, 0)):
+        with freeze(local(2026, 11, 20, 16, 0)):
             due_today = self.env['cskh.ticket'].search([('sla_deadline', '<', 'today +1d'), ('id', '=', ticket.id)])
         self.assertEqual(due_today, ticket, "first response due at 17:00 today")
         self.assertFalse(self.env['cskh.ticket'].search([('sla_failed', '=', True), ('id', '=', ticket.id)]))

@@ -3,8 +3,6 @@ import re
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from freezegun import freeze_time
-
 from odoo import http
 from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, tagged, users
@@ -12,7 +10,7 @@ from odoo.tools import format_date, mute_logger
 
 from odoo.addons.mail.tests.common import mail_new_test_user
 
-from .common import CskhSurveyCommon
+from .common import CskhSurveyCommon, freeze
 
 
 @tagged('post_install', '-at_install', 'cskh')
@@ -94,7 +92,7 @@ class TestSurveySending(CskhSurveyCommon):
     def test_delayed_survey_through_cron(self):
         self.team.survey_delay_hours = 2
         cron = self.env.ref('cskh_helpdesk.cskh_ticket_cron_send_survey')
-        with freeze_time('2026-03-02 10:00:00'):
+        with freeze('2026-03-02 10:00:00'):
             ticket = self._create_ticket(partner_id=self.customer.id)
             ticket_reopened = self._create_ticket(partner_id=self.customer.id)
             (ticket | ticket_reopened).stage_id = self.stage_solved
@@ -107,11 +105,11 @@ class TestSurveySending(CskhSurveyCommon):
             ticket_reopened.stage_id = self.stage_progress
             self.assertEqual(ticket_reopened.survey_response_ids.state, 'cancelled')
 
-        with freeze_time('2026-03-02 11:00:00'):
+        with freeze('2026-03-02 11:00:00'):
             self._run_survey_cron()
             self.assertEqual(response.state, 'scheduled', "not due yet")
 
-        with freeze_time('2026-03-02 12:30:00'):
+        with freeze('2026-03-02 12:30:00'):
             self._run_survey_cron()
             self.assertEqual(response.state, 'sent')
             self.assertEqual(response.date_sent, datetime(2026, 3, 2, 12, 30))
@@ -123,20 +121,20 @@ class TestSurveySending(CskhSurveyCommon):
 
     def test_delayed_survey_ticket_cancelled_meanwhile(self):
         self.team.survey_delay_hours = 1
-        with freeze_time('2026-03-02 10:00:00'):
+        with freeze('2026-03-02 10:00:00'):
             ticket = self._create_ticket(partner_id=self.customer.id)
             ticket.stage_id = self.stage_solved
             self.assertEqual(ticket.survey_response_ids.state, 'scheduled')
             ticket.stage_id = self.stage_cancel  # closed, but no longer solved
             self.assertEqual(ticket.survey_response_ids.state, 'cancelled')
-        with freeze_time('2026-03-02 12:00:00'):
+        with freeze('2026-03-02 12:00:00'):
             self._run_survey_cron()
         self.assertEqual(ticket.survey_response_ids.state, 'cancelled')
         self.assertFalse(self._survey_mails(ticket))
 
     def test_followup_activity(self):
         self.team.write({'use_followup': True, 'followup_days': 3})
-        with freeze_time('2026-03-02 10:00:00'):
+        with freeze('2026-03-02 10:00:00'):
             ticket = self._create_ticket(partner_id=self.customer.id, user_id=self.user_agent.id)
             ticket.stage_id = self.stage_solved
         activity = ticket.activity_ids

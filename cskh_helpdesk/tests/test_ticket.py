@@ -1,11 +1,9 @@
 from datetime import timedelta
 
-from freezegun import freeze_time
-
 from odoo.tests import Form, tagged, users
 from odoo.tools import mute_logger
 
-from .common import CskhCommon
+from .common import CskhCommon, freeze
 
 
 @tagged('post_install', '-at_install', 'cskh')
@@ -58,12 +56,12 @@ class TestTicket(CskhCommon):
         ticket = self._create_ticket()
         self.assertFalse(ticket.date_closed)
         self.assertFalse(ticket.is_closed)
-        with freeze_time('2026-03-02 10:00:00'):
+        with freeze('2026-03-02 10:00:00'):
             ticket.stage_id = self.stage_solved
             ticket.flush_recordset()
             self.assertTrue(ticket.is_closed)
             self.assertEqual(str(ticket.date_closed), '2026-03-02 10:00:00')
-        with freeze_time('2026-03-03 10:00:00'):
+        with freeze('2026-03-03 10:00:00'):
             ticket.stage_id = self.stage_cancel
             ticket.flush_recordset()
             self.assertEqual(str(ticket.date_closed), '2026-03-02 10:00:00', "still closed: kept")
@@ -75,7 +73,7 @@ class TestTicket(CskhCommon):
         ticket = self._create_ticket()
         self.assertFalse(ticket.user_id, "manual team: nobody assigned")
         self.assertFalse(ticket.date_assigned)
-        with freeze_time('2026-03-02 10:00:00'):
+        with freeze('2026-03-02 10:00:00'):
             ticket.with_user(self.user_agent).action_assign_to_me()
             ticket.flush_recordset()
         self.assertEqual(ticket.user_id, self.user_agent)
