@@ -130,7 +130,7 @@ class TestMailGateway(CskhMailCommon):
             headers={'In-Reply-To': ticket.message_ids[-1].message_id}))
         self.assertEqual(ticket.stage_id, self.stage_solved)
 
-    def test_first_response(self):
+    def test_first_response_is_first_public_agent_answer(self):
         ticket = self._process(self._build())
         self.assertFalse(ticket.date_first_response, "the acknowledgement is not an answer")
         ticket.with_user(self.user_agent).message_post(body='Ghi chú nội bộ', subtype_xmlid='mail.mt_note',
@@ -149,7 +149,7 @@ class TestMailGateway(CskhMailCommon):
         self._process(self._build(subject=f'Re: [{other.number}]', email_from='khach@example.vn'))
         self.assertFalse(other.date_first_response)
 
-    def test_stage_email(self):
+    def test_stage_template_sent_once_per_stage_entry(self):
         template = self.ack_template.copy({'name': 'Đã xử lý', 'subject': 'Solved {{ object.number }}'})
         self.stage_solved.mail_template_id = template
         ticket = self._process(self._build())
@@ -300,7 +300,7 @@ class TestMailBadInput(CskhMailCommon):
             + 'Café crème à emporter'.encode('latin-1'))
         self.assertIn('Café crème à emporter', self._process(latin).description)
 
-    def test_malformed_mime(self):
+    def test_malformed_multipart_text_kept(self):
         raw = (
             b'From: khach@example.vn\r\nTo: ' + self.alias_email.encode() + b'\r\n'
             b'Subject: Broken multipart\r\nMessage-Id: <broken@example.vn>\r\nMIME-Version: 1.0\r\n'
@@ -319,7 +319,7 @@ class TestMailBadInput(CskhMailCommon):
             self.assertNotIn(dangerous, str(ticket.message_ids[-1].body))
         self.assertIn('Xin chào', ticket.description)
 
-    def test_huge_body(self):
+    def test_huge_body_kept_whole(self):
         body = ('Dòng nội dung rất dài của khách hàng. ' * 140000)[:5 * 1024 * 1024]
         ticket = self._process(self._build(body=body))
         self.assertTrue(ticket)
@@ -330,7 +330,7 @@ class TestMailBadInput(CskhMailCommon):
 class TestMailClients(CskhMailCommon):
     """Samples shaped like what common mail clients send."""
 
-    def test_gmail(self):
+    def test_gmail_html_signature_and_attachment(self):
         raw = self._build(
             subject='Hỏi về bảo hành', body='Chào shop,\n\nMáy của tôi bị hỏng.\n\n-- \nBình',
             html='<div dir="ltr">Chào shop,<div><br></div><div>Máy của tôi bị hỏng.</div>'
@@ -380,7 +380,7 @@ class TestMailClients(CskhMailCommon):
         self.assertEqual(self._process(reply.as_bytes()), ticket)
         self.assertEqual(ticket.description, description)
 
-    def test_outlook_html(self):
+    def test_outlook_html_office_markup_dropped(self):
         html = ('<html xmlns:o="urn:schemas-microsoft-com:office:office"><head>'
                 '<meta http-equiv="Content-Type" content="text/html; charset=utf-8"><style>'
                 '<!-- p.MsoNormal {margin:0cm;} --></style><!--[if gte mso 9]><xml><o:OfficeDocumentSettings>'
@@ -395,7 +395,7 @@ class TestMailClients(CskhMailCommon):
         self.assertIn('giao thiếu', ticket.description)
         self.assertNotIn('OfficeDocumentSettings', ticket.description)
 
-    def test_apple_mail(self):
+    def test_apple_mail_alternative_parts(self):
         message = MIMEMultipart('alternative')
         message.attach(MIMEText('Xin chào,\nỨng dụng bị treo trên iPhone.', 'plain', 'utf-8'))
         message.attach(MIMEText(
@@ -430,7 +430,7 @@ class TestAutoReply(CskhMailCommon):
             'template_id': cls.ack_template.copy({'subject': 'Login help'}).id,
         })
 
-    def test_normalize_text(self):
+    def test_normalize_text_drops_accents_case_spaces(self):
         self.assertEqual(normalize_text('  Quên MẬT   khẩu Đăng nhập '), 'quen mat khau dang nhap')
         self.assertEqual(normalize_text('ĐỔI TRẢ hàng'), 'doi tra hang')
         self.assertEqual(normalize_text(False), '')
@@ -472,7 +472,7 @@ class TestAutoReply(CskhMailCommon):
         self.assertFalse(self._auto_messages(without_email))
 
     @users('cskh_agent')
-    def test_access_agent_reads_only(self):
+    def test_agent_reads_rules_but_cannot_edit(self):
         rules = self.env['cskh.auto.reply'].search([])
         self.assertIn(self.rule_password, rules)
         with self.assertRaises(Exception), mute_logger('odoo.addons.base.models.ir_model'):
@@ -481,7 +481,7 @@ class TestAutoReply(CskhMailCommon):
             self.env['cskh.auto.reply'].create({'name': 'x', 'keywords': 'x'})
 
     @users('cskh_manager')
-    def test_access_manager_writes(self):
+    def test_manager_creates_edits_deletes_rules(self):
         rule = self.env['cskh.auto.reply'].create({'name': 'Giá', 'keywords': 'gia, bao gia'})
         rule.keywords = 'bang gia'
         rule.unlink()

@@ -406,7 +406,7 @@ class TestWebForm(CskhPortalCommon):
         self.assertIn('You can attach at most 2 files.', response.text)
         self.assertFalse(self._web_tickets())
 
-    def test_honeypot(self):
+    def test_honeypot_filled_creates_nothing(self):
         response = self.url_open(f'/cskh/submit?team={self.team.id}', data=self._form_data(
             cskh_website='http://spam.example.com'))
         self.assertEqual(response.status_code, 200)
@@ -422,7 +422,7 @@ class TestWebForm(CskhPortalCommon):
         self.assertEqual(response.status_code, 400)
         self.assertFalse(self._web_tickets())
 
-    def test_rate_limit(self):
+    def test_rate_limit_per_ip_refuses_extra_submissions(self):
         self.env['ir.config_parameter'].set_param('cskh_helpdesk.web_form_rate_limit', 2)
         for i in range(2):
             self.url_open(f'/cskh/submit?team={self.team.id}', data=self._form_data(
@@ -449,7 +449,7 @@ class TestWebForm(CskhPortalCommon):
             partner_email='calm@example.vn'))
         self.assertEqual(len(self._web_tickets()), 6)
 
-    def test_rate_limit_window(self):
+    def test_rate_limit_counts_recent_web_tickets_only(self):
         Ticket = self.env['cskh.ticket']
         Ticket.create({'name': 'Web', 'team_id': self.team.id, 'channel': 'web', 'web_form_ip': '10.1.1.1'})
         Ticket.create({'name': 'Mail', 'team_id': self.team.id, 'channel': 'email', 'partner_email': 'x@example.vn'})

@@ -87,7 +87,7 @@ class TestProcessTemplates(CskhSlaCommon):
         self._apply_to_team(self.env.ref('cskh_helpdesk.process_template_retail'), team)
         self.assertIn(ticket.stage_id, team.stage_ids)
 
-    def test_sla_deadlines(self):
+    def test_retail_template_deadlines_in_working_hours(self):
         """A VIP urgent complaint on a Retail team gets its policies in working hours."""
         template = self.env.ref('cskh_helpdesk.process_template_retail')
         team = self._apply_new_team(template, "Bán lẻ", "banle")
@@ -125,7 +125,7 @@ class TestProcessTemplates(CskhSlaCommon):
         self.assertEqual(stage.with_context(lang='en_US').name, "Waiting for Customer")
         self.assertEqual(stage.with_context(lang='vi_VN').name, "Chờ khách hàng phản hồi")
 
-    def test_auto_reply_answers(self):
+    def test_template_keyword_rules_answer_vietnamese(self):
         """The keyword rules of a template match accented Vietnamese text and send their answer."""
         for code, text, subject in (
             ('retail', "Tôi muốn đổi trả sản phẩm vì bị lỗi", "Our return and exchange policy"),
@@ -151,7 +151,7 @@ class TestProcessTemplates(CskhSlaCommon):
         self.assertFalse(self.env['cskh.auto.reply']._find_rule(ticket))
 
     @users('cskh_manager')
-    def test_wizard_preview(self):
+    def test_wizard_preview_lists_new_and_existing(self):
         template = self.env.ref('cskh_helpdesk.process_template_retail')
         wizard_form = self._open_wizard()
         wizard_form.template_id = template
@@ -178,7 +178,7 @@ class TestProcessTemplates(CskhSlaCommon):
         self.assertIn("Follow-up call 2 days after solving", preview)
 
     @users('cskh_manager')
-    def test_wizard_bad_input(self):
+    def test_wizard_refuses_missing_team(self):
         wizard = self.env['cskh.process.template.apply'].create({
             'template_id': self.env.ref('cskh_helpdesk.process_template_basic').id, 'mode': 'update'})
         with self.assertRaises(UserError):
@@ -188,7 +188,7 @@ class TestProcessTemplates(CskhSlaCommon):
             wizard.action_apply()
 
     @users('cskh_agent')
-    def test_wizard_access(self):
+    def test_agent_cannot_apply_or_edit_templates(self):
         with self.assertRaises(AccessError):
             self.env['cskh.process.template.apply'].create({
                 'template_id': self.env.ref('cskh_helpdesk.process_template_basic').id})
@@ -198,7 +198,7 @@ class TestProcessTemplates(CskhSlaCommon):
         with self.assertRaises(AccessError):
             template._apply_to_team(self.team.with_env(self.env))
 
-    def test_team_form_button(self):
+    def test_team_form_button_for_managers_only(self):
         arch = self.env['cskh.team'].with_user(self.user_manager).get_views([(False, 'form')])['views']['form']['arch']
         self.assertIn('Apply a Process Template', arch)
         arch = self.env['cskh.team'].with_user(self.user_agent).get_views([(False, 'form')])['views']['form']['arch']

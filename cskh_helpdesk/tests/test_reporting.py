@@ -118,7 +118,7 @@ class TestReporting(CskhSlaCommon):
         # reopen rate over the tickets closed at least once (3 solved/reopened + cancelled): 1 / 4
         self.assertAlmostEqual(reopen_rate, 25.0)
 
-    def test_sla_success(self):
+    def test_sla_success_on_time_late_pending(self):
         on_time = self._create_ticket_at(FRIDAY_0930)
         late = self._create_ticket_at(FRIDAY_0930)
         pending = self._create_ticket_at(FRIDAY_0930)
@@ -151,7 +151,7 @@ class TestReporting(CskhSlaCommon):
         self.assertAlmostEqual(nps, 100 / 3, places=2)
         self.assertAlmostEqual(ces, 5.0, msg="Unanswered CES is not counted as 0")
 
-    def test_report_dimensions(self):
+    def test_report_groups_by_channel_agent_month_priority(self):
         phone = self._create_ticket_at(THURSDAY_16, channel='phone', user_id=self.user_agent.id, priority='2')
         self._create_ticket_at(FRIDAY_0930, channel='email', user_id=self.user_agent_2.id)
         self._create_ticket_at(FRIDAY_0930, channel='email', user_id=self.user_agent_2.id)
@@ -185,7 +185,7 @@ class TestReporting(CskhSlaCommon):
         with self.assertRaises(AccessError):
             Report.with_user(self.user_employee_plain).search([])
 
-    def test_dashboard_kpis(self):
+    def test_dashboard_kpis_of_the_week(self):
         self._create_ticket_at(local(2026, 11, 16, 10, 0))  # Monday: this week
         self._create_ticket_at(local(2026, 11, 15, 10, 0))  # last Sunday: not this week
         answered = self._create_ticket_at(FRIDAY_0930)

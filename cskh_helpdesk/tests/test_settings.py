@@ -55,7 +55,7 @@ class TestSettings(CskhSlaCommon, HttpCase):
         self.assertIn('cskh_customer_tier', self._form_arch('res.partner', self.user_agent))
         self.assertNotIn(survey_menu, self._menus(self.user_manager))
 
-    def test_settings_links(self):
+    def test_settings_page_links_teams_wizard_alias_domain(self):
         """The Settings page links to the teams, the template wizard and the alias domain."""
         arch = self.env['res.config.settings'].get_views([(False, 'form')])['views']['form']['arch']
         for xmlid in ('cskh_helpdesk.cskh_team_action', 'cskh_helpdesk.cskh_process_template_apply_action',
@@ -64,7 +64,7 @@ class TestSettings(CskhSlaCommon, HttpCase):
         self.assertIn('cskh_alias_domain_id', arch)
         self.assertEqual(Form(self.env['res.config.settings']).cskh_alias_domain_id, self.env.company.alias_domain_id)
 
-    def test_web_form_switch(self):
+    def test_web_form_switch_off_closes_public_forms(self):
         """Switching the portal and web form off closes the public form of every team."""
         self.team.use_website_form = True
         self.assertEqual(self.url_open(f'/cskh/submit?team={self.team.id}').status_code, 200)

@@ -50,7 +50,7 @@ class TestSurveySending(CskhSurveyCommon):
         self.assertEqual(len(ticket.survey_response_ids), 1)
         self.assertEqual(len(self._survey_mails(ticket)), 1)
 
-    def test_reclosing(self):
+    def test_each_closure_sends_its_survey_unless_disabled(self):
         ticket = self._create_ticket(partner_id=self.customer.id)
         ticket.stage_id = self.stage_solved
         ticket.stage_id = self.stage_progress
@@ -72,7 +72,7 @@ class TestSurveySending(CskhSurveyCommon):
             with self.env.cr.savepoint():
                 self.env['cskh.survey.response'].create({'ticket_id': ticket.id, 'closure_key': 1})
 
-    def test_no_survey(self):
+    def test_no_survey_when_cancelled_off_or_without_customer(self):
         # cancelled stage
         ticket = self._create_ticket(partner_id=self.customer.id)
         ticket.stage_id = self.stage_cancel
@@ -196,7 +196,7 @@ class TestSurveyAnswers(CskhSurveyCommon):
         self.assertEqual(ticket.stage_id, self.stage_new)
         self.assertEqual(len(ticket.activity_ids), 1)
 
-    def test_invalid_scores(self):
+    def test_out_of_range_scores_refused(self):
         ticket = self._create_ticket(partner_id=self.customer.id)
         ticket.stage_id = self.stage_solved
         response = ticket.survey_response_ids
@@ -205,7 +205,7 @@ class TestSurveyAnswers(CskhSurveyCommon):
         with self.assertRaises(Exception), mute_logger('odoo.sql_db'), self.env.cr.savepoint():
             response._apply_answer(3, nps=11)
 
-    def test_metrics(self):
+    def test_team_nps_csat_ces_and_response_rate(self):
         """NPS of 10, 9, 8, 6, 3: 40% promoters - 40% detractors = 0."""
         scores = [(5, 10, 7), (4, 9, 6), (3, 8, 5), (2, 6, 2), (1, 3, 1)]
         tickets = self.env['cskh.ticket'].create([
@@ -230,14 +230,14 @@ class TestSurveyAnswers(CskhSurveyCommon):
         self.assertAlmostEqual(self.team.survey_nps, 100 / 6)
         self.assertAlmostEqual(self.team.survey_response_rate, 100)
 
-    def test_metrics_query_count(self):
+    def test_team_survey_kpis_read_in_one_query(self):
         teams = self.team | self.team_private | self.team_c2
         teams.invalidate_recordset()
         with self.assertQueryCount(1):
             teams.mapped('survey_nps')
 
     @users('cskh_agent', 'cskh_agent_3', 'cskh_manager', 'plain_employee')
-    def test_access(self):
+    def test_survey_answers_follow_team_visibility(self):
         ticket = self.env['cskh.ticket'].sudo().create({
             'name': 'Bảo hành', 'team_id': self.team_private.id, 'partner_id': self.customer.id})
         self.team_private.sudo().use_survey = True
@@ -404,7 +404,7 @@ class TestSurveyPage(HttpCase, CskhSurveyCommon):
         self.env.invalidate_all()
         self.assertEqual(self.response.csat, 4)
 
-    def test_full_form(self):
+    def test_full_form_records_every_answer(self):
         csrf = self._csrf(f'/cskh/survey/{self.token}')
         res = self.url_open(f'/cskh/survey/{self.token}', data={
             'csrf_token': csrf, 'csat': '5', 'nps': '0', 'ces': '7', 'comment': 'Cảm ơn <b>bạn</b>'})
@@ -425,7 +425,7 @@ class TestSurveyPage(HttpCase, CskhSurveyCommon):
         self.env.invalidate_all()
         self.assertRecordValues(self.response, [{'csat': 4, 'nps': 10, 'ces': 7}])
 
-    def test_form_bad_input(self):
+    def test_form_bad_input_rerendered_nothing_saved(self):
         csrf = self._csrf(f'/cskh/survey/{self.token}')
         for data in ({}, {'csat': '0'}, {'csat': 'abc'}, {'csat': '3', 'nps': '11'}, {'csat': '3', 'ces': '8'}):
             res = self.url_open(f'/cskh/survey/{self.token}', data={'csrf_token': csrf, **data})
@@ -434,7 +434,7 @@ class TestSurveyPage(HttpCase, CskhSurveyCommon):
         self.env.invalidate_all()
         self.assertEqual(self.response.state, 'sent')
 
-    def test_invalid_token(self):
+    def test_invalid_token_not_found(self):
         for token in ('abc', self.token[:-1], self.token + 'x'):
             res = self.url_open(f'/cskh/survey/{token}')
             self.assertEqual(res.status_code, 404)
