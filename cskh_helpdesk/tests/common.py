@@ -6,7 +6,6 @@ survey, crons in real cursors). ``freeze`` is the one clock helper of the tests.
 """
 from contextlib import contextmanager
 from datetime import datetime, timedelta
-from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
 from odoo import SUPERUSER_ID, api, fields, http
@@ -15,7 +14,8 @@ from odoo.tests import HttpCase, TransactionCase, freeze_time
 
 from odoo.addons.mail.tests.common import MailCommon, mail_new_test_user
 
-# a plain text mail; ``extra`` holds additional header lines, each ending with a newline
+# Raw mails as mail clients send them, filled by MailCommon.format() (the mail module's
+# gateway test helper). ``extra`` holds additional header lines, each ending with a newline.
 MAIL_TEMPLATE = """From: {email_from}
 To: {to}
 Cc: {cc}
@@ -27,6 +27,108 @@ Content-Type: text/plain; charset=utf-8
 Content-Transfer-Encoding: 8bit
 {extra}
 {body}
+"""
+
+# the text base64-encoded, as clients send long lines
+MAIL_TEMPLATE_BASE64 = """From: {email_from}
+To: {to}
+Cc: {cc}
+Subject: {subject}
+Message-ID: {msg_id}
+Date: {date}
+MIME-Version: 1.0
+Content-Type: text/plain; charset=utf-8
+Content-Transfer-Encoding: base64
+{extra}
+{body_base64}
+"""
+
+# text and HTML versions of the same message
+MAIL_TEMPLATE_HTML = """From: {email_from}
+To: {to}
+Cc: {cc}
+Subject: {subject}
+Message-ID: {msg_id}
+Date: {date}
+MIME-Version: 1.0
+Content-Type: multipart/alternative; boundary="cskh-alternative"
+{extra}
+--cskh-alternative
+Content-Type: text/plain; charset=utf-8
+Content-Transfer-Encoding: 8bit
+
+{body}
+
+--cskh-alternative
+Content-Type: text/html; charset=utf-8
+Content-Transfer-Encoding: 8bit
+
+{html}
+
+--cskh-alternative--
+"""
+
+# a text with one attached file
+MAIL_TEMPLATE_ATTACHMENT = """From: {email_from}
+To: {to}
+Cc: {cc}
+Subject: {subject}
+Message-ID: {msg_id}
+Date: {date}
+MIME-Version: 1.0
+Content-Type: multipart/mixed; boundary="cskh-mixed"
+{extra}
+--cskh-mixed
+Content-Type: text/plain; charset=utf-8
+Content-Transfer-Encoding: 8bit
+
+{body}
+
+--cskh-mixed
+Content-Type: {attachment_type}
+Content-Transfer-Encoding: base64
+Content-Disposition: attachment; filename="{attachment_name}"
+
+{attachment_base64}
+
+--cskh-mixed--
+"""
+
+# text and HTML versions, and one attached file (webmails: Gmail)
+MAIL_TEMPLATE_HTML_ATTACHMENT = """From: {email_from}
+To: {to}
+Cc: {cc}
+Subject: {subject}
+Message-ID: {msg_id}
+Date: {date}
+MIME-Version: 1.0
+Content-Type: multipart/mixed; boundary="cskh-mixed"
+{extra}
+--cskh-mixed
+Content-Type: multipart/alternative; boundary="cskh-alternative"
+
+--cskh-alternative
+Content-Type: text/plain; charset=utf-8
+Content-Transfer-Encoding: 8bit
+
+{body}
+
+--cskh-alternative
+Content-Type: text/html; charset=utf-8
+Content-Transfer-Encoding: 8bit
+
+{html}
+
+--cskh-alternative--
+
+--cskh-mixed
+Content-Type: {attachment_type}
+Content-Transfer-Encoding: base64
+Content-Disposition: attachment; filename="{attachment_name}"
+
+{attachment_base64}
+
+--cskh-mixed--
 """
 
 
@@ -182,29 +284,17 @@ class CskhMailCommon(CskhCommon):
         cls.team.ack_template_id = cls.ack_template
         cls.alias_email = cls.team.alias_email
 
-    def _build(self, subject='Không đăng nhập được', body='Tôi quên mật khẩu.',
-               email_from='Trần Thị Bình <binh.tran@example.vn>', to=None, cc=None,
-               html=None, headers=None, msg_id=None, attachments=None):
-        """A raw RFC 822 message as mail clients write them, built with the email package."""
-        message = EmailMessage()
-        if subject is not None:
-            message['Subject'] = subject
-        message['From'] = email_from
-        message['To'] = to or self.alias_email
-        if cc:
-            message['Cc'] = cc
-        message['Message-Id'] = msg_id or make_msgid(domain='client.example.vn')
-        message['Date'] = 'Mon, 02 Mar 2026 09:00:00 +0700'
-        for name, value in (headers or {}).items():
-            message[name] = value
-        if body is not None:
-            message.set_content(body)
-        if html is not None:
-            message.add_alternative(html, subtype='html')
-        for name, content, mimetype in attachments or ():
-            maintype, subtype = mimetype.split('/')
-            message.add_attachment(content, maintype=maintype, subtype=subtype, filename=name)
-        return message.as_bytes()
+    def _mail(self, template=MAIL_TEMPLATE, headers=None, **values):
+        """A raw mail of ``template`` filled by ``format``: from a customer to the team's
+        alias unless told otherwise, ``headers`` added as header lines."""
+        values = {
+            'subject': 'Không đăng nhập được', 'body': 'Tôi quên mật khẩu.',
+            'email_from': 'Trần Thị Bình <binh.tran@example.vn>', 'to': self.alias_email,
+            'msg_id': make_msgid(domain='client.example.vn'), 'date': 'Mon, 02 Mar 2026 09:00:00 +0700',
+            'extra': ''.join(f'{name}: {value}\n' for name, value in (headers or {}).items()),
+            **values,
+        }
+        return self.format(template, **values)
 
     def _process(self, raw):
         """Feed ``raw`` to the gateway as fetchmail and the mailgate script do."""

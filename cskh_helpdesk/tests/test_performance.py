@@ -5,7 +5,7 @@ import logging
 import threading
 import time
 from datetime import datetime, timedelta
-from email.message import EmailMessage
+from email.utils import formatdate
 
 from odoo import fields
 from odoo.cli.populate import Populate
@@ -13,7 +13,7 @@ from odoo.fields import Command
 from odoo.tests import tagged, users, warmup
 from odoo.tools import mute_logger
 
-from .common import CronCursorsCommon, CskhCommon, CskhSlaCommon, freeze, local
+from .common import MAIL_TEMPLATE, CronCursorsCommon, CskhCommon, CskhSlaCommon, freeze, local
 
 FRIDAY_15 = local(2026, 11, 20, 15, 0)
 CREATED = '2026-11-20 03:00:00'  # Friday 10:00 in Asia/Ho_Chi_Minh
@@ -37,13 +37,10 @@ class TestMailPerformance(CskhCommon):
         cls.env['cskh.auto.reply'].create({'name': 'Mật khẩu', 'keywords': 'mat khau'})
 
     def _raw(self, index):
-        message = EmailMessage()
-        message['Subject'] = f'Yêu cầu số {index}'
-        message['From'] = f'Khách {index} <khach{index}@example.vn>'
-        message['To'] = self.team.alias_email
-        message['Message-Id'] = f'<perf-{index}-{self.id()}@example.vn>'
-        message.set_content('Xin hỗ trợ giúp tôi.')
-        return message.as_bytes()
+        return self.format(
+            MAIL_TEMPLATE, to=self.team.alias_email, subject=f'Yêu cầu số {index}',
+            email_from=f'Khách {index} <khach{index}@example.vn>', msg_id=f'<perf-{index}-{self.id()}@example.vn>',
+            date=formatdate(), body='Xin hỗ trợ giúp tôi.')
 
     def _email_counted(self, existing, queries):
         """Ticket from an email (partner, followers, acknowledgement, rules, SLA, balanced
