@@ -12,7 +12,7 @@ class TestAssignment(CskhCommon):
         super().setUpClass()
         cls.team.member_ids = [Command.set((cls.user_agent | cls.user_agent_2 | cls.user_agent_3).ids)]
 
-    def test_manual(self):
+    def test_manual_team_leaves_new_tickets_unassigned(self):
         tickets = self.env['cskh.ticket'].create([{'name': f'T{i}', 'team_id': self.team.id} for i in range(3)])
         self.assertFalse(tickets.user_id)
 
@@ -30,7 +30,7 @@ class TestAssignment(CskhCommon):
             "each new ticket goes to whoever has the fewest open tickets at that moment")
         self.assertTrue(all(tickets.mapped('date_assigned')))
 
-    def test_balanced_one_by_one(self):
+    def test_balanced_spreads_tickets_evenly(self):
         self.team.assign_method = 'balanced'
         users = self.env['res.users']
         for i in range(6):
@@ -38,7 +38,7 @@ class TestAssignment(CskhCommon):
         load = {user: self.env['cskh.ticket'].search_count([('user_id', '=', user.id)]) for user in users}
         self.assertEqual(sorted(load.values()), [2, 2, 2])
 
-    def test_round_robin(self):
+    def test_round_robin_cycles_members_and_skips_leavers(self):
         self.team.assign_method = 'round_robin'
         logins = [self._create_ticket(name=f'T{i}').user_id.login for i in range(4)]
         self.assertEqual(logins, ['cskh_agent', 'cskh_agent_2', 'cskh_agent_3', 'cskh_agent'])
@@ -55,6 +55,6 @@ class TestAssignment(CskhCommon):
         unassigned = self._create_ticket(user_id=False)
         self.assertFalse(unassigned.user_id, "an explicit empty assignee is respected")
 
-    def test_no_member(self):
+    def test_team_without_members_leaves_tickets_unassigned(self):
         self.team.write({'assign_method': 'balanced', 'member_ids': [Command.clear()]})
         self.assertFalse(self._create_ticket().user_id)

@@ -26,7 +26,7 @@ class TestDemoData(TransactionCase):
         self.assertTrue(self.env.ref('cskh_helpdesk.ticket_03_demo').message_ids.filtered(
             lambda m: m.author_id == self.env.ref('cskh_helpdesk.partner_huy_demo')))
 
-    def test_demo_dashboard(self):
+    def test_demo_dashboard_shows_open_and_unassigned(self):
         team = self.env.ref('cskh_helpdesk.team_tech_demo')
         self.assertGreater(team.open_ticket_count, 0)
         self.assertGreater(team.unassigned_ticket_count, 0)

@@ -1,12 +1,9 @@
 import base64
 from email.header import Header
-from email.message import EmailMessage
 from email.mime.image import MIMEImage
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.utils import formataddr, make_msgid
-
-from freezegun import freeze_time
 
 from odoo.fields import Command
 from odoo.tests import tagged, users
@@ -14,60 +11,20 @@ from odoo.tools import mute_logger
 
 from odoo.addons.cskh_helpdesk.models.cskh_auto_reply import normalize_text
 
-from .common import CskhCommon
-
-
-class CskhMailCommon(CskhCommon):
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.ack_template = cls.env.ref('cskh_helpdesk.mail_template_ticket_ack')
-        cls.team.ack_template_id = cls.ack_template
-        cls.alias_email = cls.team.alias_email
-
-    def _build(self, subject='Không đăng nhập được', body='Tôi quên mật khẩu.',
-               email_from='Trần Thị Bình <binh.tran@example.vn>', to=None, cc=None,
-               html=None, headers=None, msg_id=None, attachments=None):
-        """A raw RFC 822 message as mail clients write them, built with the email package."""
-        message = EmailMessage()
-        if subject is not None:
-            message['Subject'] = subject
-        message['From'] = email_from
-        message['To'] = to or self.alias_email
-        if cc:
-            message['Cc'] = cc
-        message['Message-Id'] = msg_id or make_msgid(domain='client.example.vn')
-        message['Date'] = 'Mon, 02 Mar 2026 09:00:00 +0700'
-        for name, value in (headers or {}).items():
-            message[name] = value
-        if body is not None:
-            message.set_content(body)
-        if html is not None:
-            message.add_alternative(html, subtype='html')
-        for name, content, mimetype in attachments or ():
-            maintype, subtype = mimetype.split('/')
-            message.add_attachment(content, maintype=maintype, subtype=subtype, filename=name)
-        return message.as_bytes()
-
-    def _process(self, raw):
-        """Feed ``raw`` to the gateway as fetchmail and the mailgate script do."""
-        with self.mock_mail_gateway():
-            thread_id = self.env['mail.thread'].message_process(False, raw)
-            self.flush_tracking()
-        return self.env['cskh.ticket'].browse(thread_id)
-
-    def _auto_messages(self, ticket):
-        return ticket.message_ids.filtered(lambda m: m.message_type == 'auto_comment')
+from .common import (
+    MAIL_TEMPLATE_ATTACHMENT, MAIL_TEMPLATE_BASE64, MAIL_TEMPLATE_HTML, MAIL_TEMPLATE_HTML_ATTACHMENT,
+    CskhMailCommon, freeze,
+)
 
 
 @tagged('post_install', '-at_install', 'cskh')
 class TestMailGateway(CskhMailCommon):
 
     def test_new_ticket_from_email(self):
-        raw = self._build(
-            cc='Lê Văn Cường <cuong.le@example.vn>, hotro2@other.example',
-            attachments=[('hoa-don.pdf', b'%PDF-1.4 invoice', 'application/pdf')])
+        raw = self._mail(
+            MAIL_TEMPLATE_ATTACHMENT, cc='Lê Văn Cường <cuong.le@example.vn>, hotro2@other.example',
+            attachment_name='hoa-don.pdf', attachment_type='application/pdf',
+            attachment_base64=base64.b64encode(b'%PDF-1.4 invoice').decode())
         ticket = self._process(raw)
         self.assertTrue(ticket)
         self.assertEqual(ticket.team_id, self.team)
@@ -103,7 +60,7 @@ class TestMailGateway(CskhMailCommon):
 
     def test_unknown_sender_without_partner_creation(self):
         self.team.write({'create_partner': False, 'add_cc_followers': False})
-        ticket = self._process(self._build(cc='cuong.le@example.vn'))
+        ticket = self._process(self._mail(cc='cuong.le@example.vn'))
         self.assertFalse(ticket.partner_id)
         self.assertEqual(ticket.partner_name, 'Trần Thị Bình')
         self.assertEqual(ticket.partner_email, 'binh.tran@example.vn')
@@ -118,88 +75,88 @@ class TestMailGateway(CskhMailCommon):
         self.assertIn('binh.tran@example.vn', ack.mail_ids.email_to)
 
     def test_known_sender_matched(self):
-        ticket = self._process(self._build(email_from='"An" <AN.NGUYEN@example.vn>'))
+        ticket = self._process(self._mail(email_from='"An" <AN.NGUYEN@example.vn>'))
         self.assertEqual(ticket.partner_id, self.customer)
         self.assertEqual(ticket.customer_tier, 'vip')
 
     def test_reply_threads_by_headers_and_subject(self):
-        ticket = self._process(self._build())
+        ticket = self._process(self._mail())
         # a reply to the acknowledgement, through In-Reply-To
         ack = self._auto_messages(ticket)
-        reply = self._build(subject='Re: anything', body='Cảm ơn', headers={'In-Reply-To': ack.message_id})
+        reply = self._mail(subject='Re: anything', body='Cảm ơn', headers={'In-Reply-To': ack.message_id})
         self.assertEqual(self._process(reply), ticket)
         # a reply whose client dropped the headers: the number in the subject is enough
-        reply = self._build(subject=f'RE: Fwd: [{ticket.number}] Không đăng nhập được', body='Vẫn lỗi')
+        reply = self._mail(subject=f'RE: Fwd: [{ticket.number}] Không đăng nhập được', body='Vẫn lỗi')
         self.assertEqual(self._process(reply), ticket)
         self.assertEqual(len(ticket.message_ids.filtered(lambda m: m.message_type == 'email')), 3)
         self.assertEqual(self.env['cskh.ticket'].search_count([('team_id', '=', self.team.id)]), 1)
 
     def test_subject_number_from_stranger_creates_ticket(self):
-        ticket = self._process(self._build())
-        stranger = self._build(subject=f'[{ticket.number}] đoán số', email_from='evil@example.com')
+        ticket = self._process(self._mail())
+        stranger = self._mail(subject=f'[{ticket.number}] đoán số', email_from='evil@example.com')
         other = self._process(stranger)
         self.assertNotEqual(other, ticket)
         self.assertEqual(other.partner_email, 'evil@example.com')
         self.assertFalse(ticket.message_ids.filtered(lambda m: 'evil' in (m.email_from or '')))
 
     def test_reply_to_deleted_ticket_creates_ticket(self):
-        ticket = self._process(self._build())
+        ticket = self._process(self._mail())
         msg_id = ticket.message_ids.filtered(lambda m: m.message_type == 'email').message_id
         ticket.unlink()
         with mute_logger('odoo.addons.mail.models.mail_thread'):
-            new = self._process(self._build(subject='Re: lỗi', headers={'In-Reply-To': msg_id}))
+            new = self._process(self._mail(subject='Re: lỗi', headers={'In-Reply-To': msg_id}))
         self.assertTrue(new.exists())
         self.assertEqual(new.team_id, self.team, "team found from the alias the reply went to")
 
     def test_reopen_and_resume_on_customer_reply(self):
-        ticket = self._process(self._build())
+        ticket = self._process(self._mail())
         ack = self._auto_messages(ticket)
         ticket.stage_id = self.stage_solved
         self.flush_tracking()
-        self._process(self._build(subject='Re: x', body='Vẫn chưa được', headers={'In-Reply-To': ack.message_id}))
+        self._process(self._mail(subject='Re: x', body='Vẫn chưa được', headers={'In-Reply-To': ack.message_id}))
         self.assertEqual(ticket.stage_id, self.stage_new, "reopened in the first open stage")
         self.assertTrue(ticket.message_ids.filtered(lambda m: 'Reopened' in str(m.body)))
         ticket.stage_id = self.stage_waiting
         # a waiting ticket resumes even when the customer's client dropped the reply headers
-        self._process(self._build(subject=f'Re: [{ticket.number}] x', body='Đây là ảnh chụp'))
+        self._process(self._mail(subject=f'Re: [{ticket.number}] x', body='Đây là ảnh chụp'))
         self.assertEqual(ticket.stage_id, self.stage_progress, "waiting ticket back in progress")
         # team options off: the reply does not move the ticket
         self.team.write({'reopen_on_reply': False, 'resume_on_reply': False})
         ticket.stage_id = self.stage_solved
-        self._process(self._build(subject='Re: y', body='Cảm ơn', headers={'In-Reply-To': ack.message_id}))
+        self._process(self._mail(subject='Re: y', body='Cảm ơn', headers={'In-Reply-To': ack.message_id}))
         self.assertEqual(ticket.stage_id, self.stage_solved)
 
     def test_agent_reply_by_email_does_not_reopen(self):
-        ticket = self._process(self._build())
+        ticket = self._process(self._mail())
         ticket.stage_id = self.stage_solved
-        self._process(self._build(
+        self._process(self._mail(
             subject=f'Re: [{ticket.number}] x', email_from=self.user_agent.email_formatted,
             headers={'In-Reply-To': ticket.message_ids[-1].message_id}))
         self.assertEqual(ticket.stage_id, self.stage_solved)
 
-    def test_first_response(self):
-        ticket = self._process(self._build())
+    def test_first_response_is_first_public_agent_answer(self):
+        ticket = self._process(self._mail())
         self.assertFalse(ticket.date_first_response, "the acknowledgement is not an answer")
         ticket.with_user(self.user_agent).message_post(body='Ghi chú nội bộ', subtype_xmlid='mail.mt_note',
                                                       message_type='comment')
         self.assertFalse(ticket.date_first_response, "an internal note is not an answer")
-        with freeze_time('2026-03-02 10:00:00'):
+        with freeze('2026-03-02 10:00:00'):
             ticket.with_user(self.user_agent).message_post(
                 body='Chào chị, anh đã đặt lại mật khẩu.', subtype_xmlid='mail.mt_comment', message_type='comment')
         self.assertEqual(str(ticket.date_first_response), '2026-03-02 10:00:00')
-        with freeze_time('2026-03-03 10:00:00'):
+        with freeze('2026-03-03 10:00:00'):
             ticket.with_user(self.user_agent_2).message_post(body='Còn gì nữa không?', message_type='comment',
                                                             subtype_xmlid='mail.mt_comment')
         self.assertEqual(str(ticket.date_first_response), '2026-03-02 10:00:00', "only the first one")
         # a customer reply does not count either
-        other = self._process(self._build(subject='Câu hỏi khác', email_from='khach@example.vn'))
-        self._process(self._build(subject=f'Re: [{other.number}]', email_from='khach@example.vn'))
+        other = self._process(self._mail(subject='Câu hỏi khác', email_from='khach@example.vn'))
+        self._process(self._mail(subject=f'Re: [{other.number}]', email_from='khach@example.vn'))
         self.assertFalse(other.date_first_response)
 
-    def test_stage_email(self):
+    def test_stage_template_sent_once_per_stage_entry(self):
         template = self.ack_template.copy({'name': 'Đã xử lý', 'subject': 'Solved {{ object.number }}'})
         self.stage_solved.mail_template_id = template
-        ticket = self._process(self._build())
+        ticket = self._process(self._mail())
         with self.mock_mail_gateway():
             ticket.stage_id = self.stage_solved
             self.flush_tracking()
@@ -236,24 +193,24 @@ class TestMailLoops(CskhMailCommon):
         for index, (reason, headers) in enumerate(cases.items()):
             with self.subTest(reason=reason):
                 self._assert_no_auto_answer(
-                    self._build(subject=f'Tự động {index}', headers=headers,
+                    self._mail(subject=f'Tự động {index}', headers=headers,
                                 email_from=f'robot{index}@example.vn'), reason)
-        self._assert_no_auto_answer(self._build(email_from='postmaster@example.vn'), 'postmaster')
-        self._assert_no_auto_answer(self._build(email_from=self.team_private.alias_email), 'own alias')
+        self._assert_no_auto_answer(self._mail(email_from='postmaster@example.vn'), 'postmaster')
+        self._assert_no_auto_answer(self._mail(email_from=self.team_private.alias_email), 'own alias')
         # Auto-Submitted: no is a human
-        ticket = self._process(self._build(headers={'Auto-Submitted': 'no'}))
+        ticket = self._process(self._mail(headers={'Auto-Submitted': 'no'}))
         self.assertEqual(len(self._auto_messages(ticket)), 1)
 
     def test_automatic_reply_does_not_reopen(self):
-        ticket = self._process(self._build())
+        ticket = self._process(self._mail())
         ticket.stage_id = self.stage_solved
-        self._process(self._build(subject=f'Auto: [{ticket.number}] out of office',
+        self._process(self._mail(subject=f'Auto: [{ticket.number}] out of office',
                                   headers={'Auto-Submitted': 'auto-replied'}))
         self.assertEqual(ticket.stage_id, self.stage_solved)
 
     def test_bounce_is_not_a_ticket(self):
-        ticket = self._process(self._build())
-        bounce = self._build(
+        ticket = self._process(self._mail())
+        bounce = self._mail(
             subject='Undelivered Mail Returned to Sender', email_from='MAILER-DAEMON <mailer-daemon@example.vn>',
             body='Delivery failed')
         count = self.env['cskh.ticket'].search_count([])
@@ -264,23 +221,23 @@ class TestMailLoops(CskhMailCommon):
     def test_rate_limit_per_sender(self):
         self.team.auto_reply_limit = 2
         tickets = self.env['cskh.ticket']
-        with freeze_time('2026-03-02 09:00:00'):
+        with freeze('2026-03-02 09:00:00'):
             for index in range(4):
-                tickets |= self._process(self._build(subject=f'Lần {index}'))
+                tickets |= self._process(self._mail(subject=f'Lần {index}'))
         self.assertEqual(len(tickets), 4, "every mail becomes a ticket")
         self.assertEqual(len(self._auto_messages(tickets)), 2, "but only 2 answers in the hour")
-        with freeze_time('2026-03-02 10:30:00'):
-            later = self._process(self._build(subject='Một tiếng sau'))
+        with freeze('2026-03-02 10:30:00'):
+            later = self._process(self._mail(subject='Một tiếng sau'))
         self.assertEqual(len(self._auto_messages(later)), 1)
         # another sender is not limited by the first one
-        with freeze_time('2026-03-02 09:10:00'):
-            other = self._process(self._build(subject='Khác', email_from='khac@example.vn'))
+        with freeze('2026-03-02 09:10:00'):
+            other = self._process(self._mail(subject='Khác', email_from='khac@example.vn'))
         self.assertEqual(len(self._auto_messages(other)), 1)
 
     def test_odoo_loop_detection_still_works(self):
         self.env['ir.config_parameter'].sudo().set_param('mail.gateway.loop.threshold', 3)
         for index in range(5):
-            self._process(self._build(subject=f'Loop {index}', email_from='loop@example.vn'))
+            self._process(self._mail(subject=f'Loop {index}', email_from='loop@example.vn'))
         self.assertEqual(self.env['cskh.ticket'].search_count([('partner_email', '=', 'loop@example.vn')]), 3)
 
 
@@ -288,13 +245,17 @@ class TestMailLoops(CskhMailCommon):
 class TestMailBadInput(CskhMailCommon):
 
     def test_no_subject_no_body_no_name(self):
-        raw = self._build(subject=None, body=None, email_from='khong.ten@example.vn')
+        # no Subject header and no body at all: a shape the templates cannot produce
+        raw = (
+            f'From: khong.ten@example.vn\r\nTo: {self.alias_email}\r\n'
+            f'Message-Id: {make_msgid(domain="client.example.vn")}\r\nDate: Mon, 02 Mar 2026 09:00:00 +0700\r\n\r\n')
         ticket = self._process(raw)
         self.assertEqual(ticket.name, 'No Subject')
         self.assertEqual(ticket.partner_email, 'khong.ten@example.vn')
         self.assertTrue(ticket.partner_id)
 
     def test_rfc2047_vietnamese_subject_and_quoted_printable(self):
+        # encoded-word headers and a quoted-printable body, built by the email package
         message = MIMEMultipart('alternative')
         part = MIMEText('Xin chào, tôi không nhận được hóa đơn điện tử.', 'plain', 'utf-8')
         del part['Content-Transfer-Encoding']
@@ -312,6 +273,7 @@ class TestMailBadInput(CskhMailCommon):
         self.assertEqual(ticket.partner_id.name, 'Phạm Thị Dung')
 
     def test_wrong_and_missing_charsets(self):
+        # raw bytes: an unknown charset, then latin-1 bytes without any charset
         body = 'Tôi muốn đổi trả hàng'.encode('utf-8')
         raw = (
             b'From: khach@example.vn\r\nTo: ' + self.alias_email.encode() + b'\r\n'
@@ -332,6 +294,7 @@ class TestMailBadInput(CskhMailCommon):
     def test_utf8_mislabelled_as_single_byte_charset(self):
         """Misconfigured mailers declare us-ascii / windows-1258 / iso-8859-1 and send UTF-8:
         the Vietnamese text is read as UTF-8, while real single-byte text keeps its charset."""
+        # raw bytes: UTF-8 text under a single-byte charset label, then real latin-1 bytes
         for index, charset in enumerate(('us-ascii', 'windows-1258', 'iso-8859-1')):
             raw = (
                 b'From: khach' + str(index).encode() + b'@example.vn\r\nTo: ' + self.alias_email.encode() + b'\r\n'
@@ -347,7 +310,8 @@ class TestMailBadInput(CskhMailCommon):
             + 'Café crème à emporter'.encode('latin-1'))
         self.assertIn('Café crème à emporter', self._process(latin).description)
 
-    def test_malformed_mime(self):
+    def test_malformed_multipart_text_kept(self):
+        # a multipart whose parts do not use the declared boundary: raw bytes, no template
         raw = (
             b'From: khach@example.vn\r\nTo: ' + self.alias_email.encode() + b'\r\n'
             b'Subject: Broken multipart\r\nMessage-Id: <broken@example.vn>\r\nMIME-Version: 1.0\r\n'
@@ -360,15 +324,15 @@ class TestMailBadInput(CskhMailCommon):
     def test_html_scripts_sanitized(self):
         html = ('<html><body><p onclick="steal()">Xin chào</p><script>alert(1)</script>'
                 '<img src="x" onerror="alert(2)"/><a href="javascript:alert(3)">link</a></body></html>')
-        ticket = self._process(self._build(body='Xin chào', html=html))
+        ticket = self._process(self._mail(MAIL_TEMPLATE_HTML, body='Xin chào', html=html))
         for dangerous in ('<script', 'onclick', 'onerror', 'javascript:'):
             self.assertNotIn(dangerous, ticket.description)
             self.assertNotIn(dangerous, str(ticket.message_ids[-1].body))
         self.assertIn('Xin chào', ticket.description)
 
-    def test_huge_body(self):
+    def test_huge_body_kept_whole(self):
         body = ('Dòng nội dung rất dài của khách hàng. ' * 140000)[:5 * 1024 * 1024]
-        ticket = self._process(self._build(body=body))
+        ticket = self._process(self._mail(MAIL_TEMPLATE_BASE64, body_base64=base64.encodebytes(body.encode()).decode()))
         self.assertTrue(ticket)
         self.assertGreater(len(ticket.description), 4 * 1024 * 1024)
 
@@ -377,15 +341,14 @@ class TestMailBadInput(CskhMailCommon):
 class TestMailClients(CskhMailCommon):
     """Samples shaped like what common mail clients send."""
 
-    def test_gmail(self):
-        raw = self._build(
-            subject='Hỏi về bảo hành', body='Chào shop,\n\nMáy của tôi bị hỏng.\n\n-- \nBình',
+    def test_gmail_html_signature_and_attachment(self):
+        raw = self._mail(
+            MAIL_TEMPLATE_HTML_ATTACHMENT, subject='Hỏi về bảo hành', body='Chào shop,\n\nMáy của tôi bị hỏng.\n\n-- \nBình',
             html='<div dir="ltr">Chào shop,<div><br></div><div>Máy của tôi bị hỏng.</div>'
                  '<div><br></div>-- <br><div dir="ltr" class="gmail_signature" data-smartmail="gmail_signature">Bình</div></div>',
-            headers={'X-Gm-Message-State': 'AOJu0Yw', 'MIME-Version': '1.0'},
-            attachments=[('anh-chup.png', base64.b64decode(
-                'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=='),
-                'image/png')])
+            headers={'X-Gm-Message-State': 'AOJu0Yw'},
+            attachment_name='anh-chup.png', attachment_type='image/png',
+            attachment_base64='iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==')
         ticket = self._process(raw)
         self.assertIn('Máy của tôi bị hỏng', ticket.description)
         self.assertEqual(ticket.message_ids.attachment_ids.mapped('name'), ['anh-chup.png'])
@@ -427,22 +390,22 @@ class TestMailClients(CskhMailCommon):
         self.assertEqual(self._process(reply.as_bytes()), ticket)
         self.assertEqual(ticket.description, description)
 
-    def test_outlook_html(self):
+    def test_outlook_html_office_markup_dropped(self):
         html = ('<html xmlns:o="urn:schemas-microsoft-com:office:office"><head>'
                 '<meta http-equiv="Content-Type" content="text/html; charset=utf-8"><style>'
                 '<!-- p.MsoNormal {margin:0cm;} --></style><!--[if gte mso 9]><xml><o:OfficeDocumentSettings>'
                 '</o:OfficeDocumentSettings></xml><![endif]--></head><body lang="VI">'
                 '<div class="WordSection1"><p class="MsoNormal">Kính gửi bộ phận CSKH,<o:p></o:p></p>'
                 '<p class="MsoNormal">Đơn hàng DH-1234 giao thiếu.<o:p></o:p></p></div></body></html>')
-        raw = self._build(
-            subject='Đơn hàng DH-1234', body='Kính gửi bộ phận CSKH,\nĐơn hàng DH-1234 giao thiếu.', html=html,
+        raw = self._mail(
+            MAIL_TEMPLATE_HTML, subject='Đơn hàng DH-1234', body='Kính gửi bộ phận CSKH,\nĐơn hàng DH-1234 giao thiếu.', html=html,
             email_from='Hoàng Văn Em <em.hoang@congty.vn>',
             headers={'X-MS-Has-Attach': '', 'Thread-Topic': 'Đơn hàng DH-1234', 'X-MS-TNEF-Correlator': ''})
         ticket = self._process(raw)
         self.assertIn('giao thiếu', ticket.description)
         self.assertNotIn('OfficeDocumentSettings', ticket.description)
 
-    def test_apple_mail(self):
+    def test_apple_mail_alternative_parts(self):
         message = MIMEMultipart('alternative')
         message.attach(MIMEText('Xin chào,\nỨng dụng bị treo trên iPhone.', 'plain', 'utf-8'))
         message.attach(MIMEText(
@@ -477,13 +440,13 @@ class TestAutoReply(CskhMailCommon):
             'template_id': cls.ack_template.copy({'subject': 'Login help'}).id,
         })
 
-    def test_normalize_text(self):
+    def test_normalize_text_drops_accents_case_spaces(self):
         self.assertEqual(normalize_text('  Quên MẬT   khẩu Đăng nhập '), 'quen mat khau dang nhap')
         self.assertEqual(normalize_text('ĐỔI TRẢ hàng'), 'doi tra hang')
         self.assertEqual(normalize_text(False), '')
 
     def test_keyword_rule_applies(self):
-        ticket = self._process(self._build(subject='Không vào được', body='Tôi QUÊN Mật Khẩu rồi'))
+        ticket = self._process(self._mail(subject='Không vào được', body='Tôi QUÊN Mật Khẩu rồi'))
         subjects = self._auto_messages(ticket).mapped('subject')
         self.assertIn('Hướng dẫn đặt lại mật khẩu', subjects, "accent- and case-insensitive match")
         self.assertNotIn('Login help', subjects, "the first matching rule wins")
@@ -492,11 +455,11 @@ class TestAutoReply(CskhMailCommon):
 
     def test_rules_order_team_and_words(self):
         # only the generic rule matches, through the subject
-        ticket = self._process(self._build(subject='Lỗi đăng nhập', body='help'))
+        ticket = self._process(self._mail(subject='Lỗi đăng nhập', body='help'))
         self.assertIn('Login help', self._auto_messages(ticket).mapped('subject'))
         self.assertEqual(ticket.stage_id, self.stage_new)
         # a rule of another team does not apply, nor do partial words ("mat khaux")
-        ticket = self._process(self._build(subject='Hỏi', body='mat khaux', email_from='x@example.vn'))
+        ticket = self._process(self._mail(subject='Hỏi', body='mat khaux', email_from='x@example.vn'))
         self.assertEqual(self._auto_messages(ticket).mapped('subject'), [f'[{ticket.number}] We received your request: Hỏi'])
         private = self.env['cskh.ticket'].create({
             'name': 'Quên mật khẩu đăng nhập', 'team_id': self.team_private.id, 'partner_email': 'y@example.vn'})
@@ -519,7 +482,7 @@ class TestAutoReply(CskhMailCommon):
         self.assertFalse(self._auto_messages(without_email))
 
     @users('cskh_agent')
-    def test_access_agent_reads_only(self):
+    def test_agent_reads_rules_but_cannot_edit(self):
         rules = self.env['cskh.auto.reply'].search([])
         self.assertIn(self.rule_password, rules)
         with self.assertRaises(Exception), mute_logger('odoo.addons.base.models.ir_model'):
@@ -528,7 +491,7 @@ class TestAutoReply(CskhMailCommon):
             self.env['cskh.auto.reply'].create({'name': 'x', 'keywords': 'x'})
 
     @users('cskh_manager')
-    def test_access_manager_writes(self):
+    def test_manager_creates_edits_deletes_rules(self):
         rule = self.env['cskh.auto.reply'].create({'name': 'Giá', 'keywords': 'gia, bao gia'})
         rule.keywords = 'bang gia'
         rule.unlink()

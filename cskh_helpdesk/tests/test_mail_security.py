@@ -4,61 +4,16 @@ Raw emails go through the gateway (``format_and_process``) as fetchmail and the
 mailgate script would hand them over, From headers forged as an attacker would.
 """
 import base64
-from email.utils import formatdate
 
 from odoo.tests import tagged
 
-from .test_mail_gateway import CskhMailCommon
+from .common import CskhMailCommon, CskhMailTrustCommon
 
-# a plain text mail; ``extra`` holds additional header lines, each ending with a newline
-MAIL_TEMPLATE = """From: {email_from}
-To: {to}
-Cc: {cc}
-Subject: {subject}
-Message-ID: {msg_id}
-Date: {date}
-MIME-Version: 1.0
-Content-Type: text/plain; charset=utf-8
-Content-Transfer-Encoding: 8bit
-{extra}
-{body}
-"""
-
-
-class CskhMailTrustCommon(CskhMailCommon):
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.attacker_email = 'ke.gian@evil.example'
-        cls.colleague = cls.env['res.partner'].create({'name': 'Đồng nghiệp', 'email': 'dong.nghiep@example.vn'})
-
-    def setUp(self):
-        super().setUp()
-        # a ticket of the customer, assigned, with an answer of the agent the customer may reply to
-        self.ticket = self._create_ticket(partner_id=self.customer.id, user_id=self.user_agent.id)
-        self.ticket.message_subscribe(partner_ids=self.colleague.ids)
-        with self.mock_mail_gateway():
-            self.answer = self.ticket.with_user(self.user_agent).message_post(
-                body='Chào anh, em đã kiểm tra.', message_type='comment', subtype_xmlid='mail.mt_comment')
-        self.ticket.sudo().write({'date_first_response': False, 'agent_reply_count': 0})
-
-    def _send(self, email_from, subject, cc='', headers=None, body='Nội dung thư.', to=None):
-        """Feed a raw mail to the gateway; return the tickets created from it (by subject)."""
-        extra = ''.join(f'{name}: {value}\n' for name, value in (headers or {}).items())
-        with self.mock_mail_gateway():
-            tickets = self.format_and_process(
-                MAIL_TEMPLATE, email_from, to or self.alias_email, subject=subject, cc=cc, extra=extra,
-                body=body, date=formatdate(), target_model='cskh.ticket')
-            self.flush_tracking()
-        return tickets
-
-    def _incoming(self, ticket, subject):
-        return ticket.message_ids.filtered(lambda m: m.message_type == 'email' and m.subject == subject)
-
-    def _reply_activities(self, ticket):
-        return ticket.activity_ids.filtered(
-            lambda a: a.activity_type_id == self.env.ref('cskh_helpdesk.mail_act_ticket_closed_reply'))
+# a mail whose Content-Type is given whole (mislabelled charsets, broken multiparts), with
+# the CRLF line ends of the wire
+MAIL_TEMPLATE_CONTENT_TYPE = (
+    'From: {email_from}\r\nTo: {to}\r\nSubject: {subject}\r\nMessage-Id: {msg_id}\r\n'
+    'MIME-Version: 1.0\r\nContent-Type: {content_type}\r\n\r\n{body}')
 
 
 @tagged('post_install', '-at_install', 'cskh')
@@ -224,30 +179,33 @@ class TestMailParsingScope(CskhMailCommon):
     """The add-on reads broken or mislabelled mail leniently for tickets only: the text body
     of mails routed to tickets, never attachments, never other apps' mail."""
 
-    def _raw(self, content_type, body, subject, email_from='khach@example.vn', to=None, extra=b''):
-        return (
-            b'From: ' + email_from.encode() + b'\r\nTo: ' + (to or self.alias_email).encode() + b'\r\n'
-            b'Subject: ' + subject.encode() + b'\r\nMessage-Id: <' + subject.replace(' ', '-').encode()
-            + b'@example.vn>\r\nMIME-Version: 1.0\r\nContent-Type: ' + content_type.encode() + b'\r\n'
-            + extra + b'\r\n' + body)
+    def _raw(self, content_type, body, subject, to=None):
+        """A mail of ``content_type`` from a customer, with ``body`` as it is on the wire."""
+        return self.format(
+            MAIL_TEMPLATE_CONTENT_TYPE, email_from='khach@example.vn', to=to or self.alias_email, subject=subject,
+            msg_id=f'<{subject.replace(" ", "-")}@example.vn>', content_type=content_type, body=body)
 
     def _mislabelled_with_xml(self, subject, to=None):
         """UTF-8 text declared us-ascii, with an e-invoice XML attachment declared us-ascii too."""
-        xml = base64.b64encode('<Invoice>Chaussée de Bruxelles</Invoice>'.encode())
+        xml = base64.b64encode('<Invoice>Chaussée de Bruxelles</Invoice>'.encode()).decode()
         body = (
-            b'--B\r\nContent-Type: text/plain; charset=us-ascii\r\nContent-Transfer-Encoding: 8bit\r\n\r\n'
-            + 'Tôi gửi hóa đơn điện tử.'.encode() + b'\r\n'
-            b'--B\r\nContent-Type: text/xml; charset="us-ascii"; name="hoa-don.xml"\r\n'
-            b'Content-Disposition: attachment; filename="hoa-don.xml"\r\nContent-Transfer-Encoding: base64\r\n\r\n'
-            + xml + b'\r\n--B--\r\n')
+            '--B\r\nContent-Type: text/plain; charset=us-ascii\r\nContent-Transfer-Encoding: 8bit\r\n\r\n'
+            'Tôi gửi hóa đơn điện tử.\r\n'
+            '--B\r\nContent-Type: text/xml; charset="us-ascii"; name="hoa-don.xml"\r\n'
+            'Content-Disposition: attachment; filename="hoa-don.xml"\r\nContent-Transfer-Encoding: base64\r\n\r\n'
+            f'{xml}\r\n--B--\r\n')
         return self._raw('multipart/mixed; boundary="B"', body, subject, to=to)
 
     def test_binary_part_with_broken_header_is_no_body(self):
         """A PDF whose MIME header is broken stays an attachment; its bytes never become the
         ticket's description."""
-        raw = self._raw(
-            'application/pdf; name="hoa-don.pdf"', b'%PDF-1.4\n\x00\x01\x02\xff binary\n%%EOF\n', 'Hoa don PDF',
-            extra=b'Content-Disposition: attachment; filename="hoa-don.pdf"\r\nBroken header line\r\n')
+        # binary bytes (not UTF-8) and a header line without a colon: raw bytes, no template
+        raw = (
+            b'From: khach@example.vn\r\nTo: ' + self.alias_email.encode() + b'\r\n'
+            b'Subject: Hoa don PDF\r\nMessage-Id: <Hoa-don-PDF@example.vn>\r\nMIME-Version: 1.0\r\n'
+            b'Content-Type: application/pdf; name="hoa-don.pdf"\r\n'
+            b'Content-Disposition: attachment; filename="hoa-don.pdf"\r\nBroken header line\r\n'
+            b'\r\n%PDF-1.4\n\x00\x01\x02\xff binary\n%%EOF\n')
         ticket = self._process(raw)
         self.assertTrue(ticket)
         self.assertNotIn('PDF', ticket.description or '')
@@ -275,26 +233,26 @@ class TestMailParsingScope(CskhMailCommon):
         self.assertEqual(lead.message_ids.attachment_ids.raw.decode(),
                          '<Invoice>Chauss\ufffd\ufffde de Bruxelles</Invoice>')
         broken = self._raw('multipart/mixed; boundary="NOPE"',
-                           b'--WRONG\r\nContent-Type: text/plain\r\n\r\nNoi dung\r\n--WRONG--\r\n',
+                           '--WRONG\r\nContent-Type: text/plain\r\n\r\nNoi dung\r\n--WRONG--\r\n',
                            'Lead broken', to=crm_to)
         with self.mock_mail_gateway():
             self.env['mail.thread'].message_process('crm.lead', broken)
         lead = self.env['crm.lead'].search([('name', '=', 'Lead broken')])
         self.assertNotIn('Noi dung', str(lead.message_ids.mapped('body')))
-        unknown = self._raw('text/plain; charset="x-unknown-charset"', 'Đổi trả'.encode(), 'Lead charset', to=crm_to)
+        unknown = self._raw('text/plain; charset="x-unknown-charset"', 'Đổi trả', 'Lead charset', to=crm_to)
         with self.mock_mail_gateway(), self.assertRaises(LookupError):
             self.env['mail.thread'].message_process('crm.lead', unknown)
         # the same mail to the helpdesk alias becomes a ticket
-        ticket = self._process(self._raw('text/plain; charset="x-unknown-charset"', 'Đổi trả'.encode(),
+        ticket = self._process(self._raw('text/plain; charset="x-unknown-charset"', 'Đổi trả',
                                          'Ticket charset'))
         self.assertIn('Đổi trả', ticket.description)
 
     def test_raw_text_fallback_capped(self):
         """The text of a multipart whose boundaries are wrong is kept, up to 256 kB."""
-        text = ('Dòng nội dung. ' * 30000).encode()
-        self.assertGreater(len(text), 400 * 1024)
+        text = 'Dòng nội dung. ' * 30000
+        self.assertGreater(len(text.encode()), 400 * 1024)
         raw = self._raw('multipart/mixed; boundary="NOPE"',
-                        b'--WRONG\r\nContent-Type: text/plain\r\n\r\n' + text + b'\r\n--WRONG--\r\n', 'Broken big')
+                        f'--WRONG\r\nContent-Type: text/plain\r\n\r\n{text}\r\n--WRONG--\r\n', 'Broken big')
         ticket = self._process(raw)
         self.assertIn('Dòng nội dung.', ticket.description)
         self.assertLess(len(ticket.description.encode()), 300 * 1024)

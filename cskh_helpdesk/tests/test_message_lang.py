@@ -3,8 +3,7 @@ from markupsafe import Markup
 from odoo.fields import Command
 from odoo.tests import tagged, users
 
-from .common_sla import CskhSlaCommon, local
-from .test_mail_gateway import CskhMailCommon
+from .common import CskhMailCommon, CskhSlaCommon, local
 
 FRIDAY_15 = local(2026, 11, 20, 15, 0)
 MONDAY_9 = local(2026, 11, 23, 9, 0)
@@ -104,13 +103,13 @@ class TestAutomaticMessageLang(CskhMailCommon, CskhSlaCommon):
     def test_gateway_notes_in_team_language(self):
         self.env['cskh.auto.reply'].create({
             'name': 'Quên mật khẩu', 'keywords': 'mat khau', 'team_ids': [Command.set(self.team.ids)]})
-        ticket = self._process(self._build(body='Tôi quên mật khẩu.'))
+        ticket = self._process(self._mail(body='Tôi quên mật khẩu.'))
         self.assertIn("Đã áp dụng quy tắc tự động trả lời Quên mật khẩu.", self._bodies(ticket))
         ticket.stage_id = self.stage_solved
         self.flush_tracking()
         # the customer answers the acknowledgement (threaded by its headers)
         ack = ticket.message_ids.filtered(lambda m: m.message_type == 'auto_comment')[:1]
-        self._process(self._build(
+        self._process(self._mail(
             subject='Re: x', body='Vẫn chưa được', headers={'In-Reply-To': ack.message_id}))
         self.assertEqual(ticket.stage_id, self.stage_new)
         self.assertIn("Đã mở lại: khách hàng đã trả lời phiếu hỗ trợ đã đóng này.", self._bodies(ticket))

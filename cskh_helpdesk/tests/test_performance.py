@@ -1,12 +1,23 @@
-from datetime import datetime
-from email.message import EmailMessage
+"""Query counts and scale: each operation costs the same number of queries whatever the
+number of records (pinned with assertQueryCount, measured on two sizes), and crons stay
+correct with several workers and at volume."""
+import logging
+import threading
+import time
+from datetime import datetime, timedelta
+from email.utils import formatdate
 
-from freezegun import freeze_time
-
+from odoo import fields
+from odoo.cli.populate import Populate
+from odoo.fields import Command
 from odoo.tests import tagged, users, warmup
+from odoo.tools import mute_logger
 
-from .common import CskhCommon
-from .common_sla import CskhSlaCommon, local
+from .common import MAIL_TEMPLATE, CronCursorsCommon, CskhCommon, CskhSlaCommon, freeze, local
+
+FRIDAY_15 = local(2026, 11, 20, 15, 0)
+CREATED = '2026-11-20 03:00:00'  # Friday 10:00 in Asia/Ho_Chi_Minh
+MOVED = '2026-11-20 04:00:00'
 
 
 @tagged('post_install', '-at_install', 'cskh', 'cskh_perf')
@@ -26,13 +37,10 @@ class TestMailPerformance(CskhCommon):
         cls.env['cskh.auto.reply'].create({'name': 'Mật khẩu', 'keywords': 'mat khau'})
 
     def _raw(self, index):
-        message = EmailMessage()
-        message['Subject'] = f'Yêu cầu số {index}'
-        message['From'] = f'Khách {index} <khach{index}@example.vn>'
-        message['To'] = self.team.alias_email
-        message['Message-Id'] = f'<perf-{index}-{self.id()}@example.vn>'
-        message.set_content('Xin hỗ trợ giúp tôi.')
-        return message.as_bytes()
+        return self.format(
+            MAIL_TEMPLATE, to=self.team.alias_email, subject=f'Yêu cầu số {index}',
+            email_from=f'Khách {index} <khach{index}@example.vn>', msg_id=f'<perf-{index}-{self.id()}@example.vn>',
+            date=formatdate(), body='Xin hỗ trợ giúp tôi.')
 
     def _email_counted(self, existing, queries):
         """Ticket from an email (partner, followers, acknowledgement, rules, SLA, balanced
@@ -69,8 +77,6 @@ class TestMailPerformance(CskhCommon):
         self._email_counted(100, 101)
 
 
-FRIDAY_15 = local(2026, 11, 20, 15, 0)
-
 
 @tagged('post_install', '-at_install', 'cskh', 'cskh_perf')
 class TestSlaPerformance(CskhSlaCommon):
@@ -78,8 +84,7 @@ class TestSlaPerformance(CskhSlaCommon):
     the number of tickets."""
 
     def _create_tickets(self, count, when=FRIDAY_15, **values):
-        with freeze_time(when):
-            self.env.cr._now = datetime.now()
+        with freeze(when, self.env):
             tickets = self.env['cskh.ticket'].create([{
                 **values,
                 'name': f'Ticket {i}',
@@ -136,13 +141,12 @@ class TestSlaPerformance(CskhSlaCommon):
         """Tickets leave the waiting stage together: their deadlines move by the working
         time spent paused, planned in one walk over the calendar for all of them. (Odoo's
         stage tracking messages, one per ticket as for any tracked model, are posted at
-        commit and not counted here, as in the stage write test of test_performance_load.)"""
+        commit and not counted here, as in TestLoadPerformance.test_ticket_stage_write_many.)"""
         tickets = self._create_tickets(count, stage_id=self.stage_waiting.id)
         self.assertTrue(all(tickets.mapped('sla_pause_date')))
         deadlines = {line: line.deadline for line in tickets.sla_status_ids}
         self.env.invalidate_all()
-        with freeze_time(local(2026, 11, 23, 10, 0)):
-            self.env.cr._now = datetime.now()
+        with freeze(local(2026, 11, 23, 10, 0), self.env):
             start = self.env.cr.sql_log_count
             tickets.write({'stage_id': self.stage_progress.id})
             self.env.flush_all()
@@ -169,7 +173,7 @@ class TestSlaPerformance(CskhSlaCommon):
         spec = {name: {} for name in view['models']['cskh.ticket']['fields']
                 if Ticket._fields[name].type not in ('one2many', 'many2many')}
         self.env.invalidate_all()
-        with freeze_time(local(2026, 11, 23, 12, 0)), self.assertQueryCount(queries):
+        with freeze(local(2026, 11, 23, 12, 0)), self.assertQueryCount(queries):
             result = Ticket.web_search_read([('team_id', '=', self.team.id)], spec)
         self.assertEqual(result['length'], count)
         self.assertEqual({record['sla_state'] for record in result['records']}, {'failed'})
@@ -198,8 +202,7 @@ class TestReportingPerformance(CskhSlaCommon):
             'use_survey': True,
             'use_sla': i % 2 == 0,
         } for i in range(count)])
-        with freeze_time(FRIDAY_15):
-            self.env.cr._now = datetime.now()
+        with freeze(FRIDAY_15, self.env):
             tickets = self.env['cskh.ticket'].create([{
                 'name': f'Ticket {i}',
                 'team_id': team.id,
@@ -223,7 +226,7 @@ class TestReportingPerformance(CskhSlaCommon):
         spec = {name: {} for name in view['models']['cskh.team']['fields']
                 if Team._fields[name].type not in ('one2many', 'many2many')}
         self.env.invalidate_all()
-        with freeze_time(FRIDAY_15), self.assertQueryCount(queries):
+        with freeze(FRIDAY_15), self.assertQueryCount(queries):
             result = Team.web_search_read([('id', 'in', teams.ids)], spec)
         self.assertEqual(result['length'], count)
         self.assertEqual({record['week_ticket_count'] for record in result['records']}, {3})
@@ -260,3 +263,398 @@ class TestReportingPerformance(CskhSlaCommon):
     @warmup
     def test_report_read_group_20_teams(self):
         self._report_counted(20, 3)
+
+
+@tagged('post_install', '-at_install', 'cskh', 'cskh_perf')
+class TestLoadPerformance(CskhCommon):
+    """The screens and batch operations agents use all day cost a number of queries
+    that does not depend on the number of tickets: each test measures the same
+    operation on 10 and on 100 tickets and pins the count. Screens read a page of 80
+    records: they are measured on 100 and 250 tickets, as a full page also counts
+    the records (one query more than a partial page)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.tag = cls.env['cskh.tag'].create({'name': 'Gấp'})
+        cls.customers = cls.env['res.partner'].create([
+            {'name': f'Khách {i}', 'email': f'load{i}@example.vn'} for i in range(5)])
+
+    def _make_team(self, name):
+        return self.env['cskh.team'].sudo().create({
+            'name': name,
+            'member_ids': [Command.set((self.user_agent | self.user_agent_2).ids)],
+            'stage_ids': [Command.set(self.stages.ids)],
+        })
+
+    def _make_tickets(self, team, count):
+        users_ = self.user_agent | self.user_agent_2
+        with freeze(CREATED):
+            tickets = self._create_tickets(team, count, users_)
+        self.env.flush_all()
+        return tickets
+
+    def _create_tickets(self, team, count, users_):
+        return self.env['cskh.ticket'].sudo().create([{
+            'name': f'Yêu cầu {i}',
+            'team_id': team.id,
+            'partner_id': self.customers[i % len(self.customers)].id,
+            'user_id': users_[i % 2].id,
+            'priority': str(i % 4),
+            'stage_id': (self.stage_new, self.stage_progress, self.stage_waiting)[i % 3].id,
+            'tag_ids': [Command.link(self.tag.id)] if i % 2 else [],
+        } for i in range(count)])
+
+    def _count(self, func, *args):
+        """Queries of ``func(*args)`` run with an empty record cache, flush included."""
+        self.env.flush_all()
+        self.env.invalidate_all()
+        start = self.env.cr.sql_log_count
+        result = func(*args)
+        self.env.flush_all()
+        return self.env.cr.sql_log_count - start, result
+
+    def _assert_constant(self, func, expected, sizes=(10, 100), tolerance=0):
+        """Run ``func(team, tickets)`` once to warm the caches, then twice on teams of 10
+        and twice on teams of 100 tickets: the lower count of each size must be equal (up
+        to ``tolerance`` more queries for the larger team), and the smaller one equal to
+        ``expected``. (The lower of two: a cache filled once in the transaction must not
+        make a run look dearer; a query per ticket shows in both.)"""
+        func(*self._setup_size(3))
+        counts = {
+            size: min(self._count(func, *self._setup_size(size))[0] for _run in range(2))
+            for size in sizes
+        }
+        small, large = counts[sizes[0]], counts[sizes[-1]]
+        self.assertTrue(small <= large <= small + tolerance,
+                        f"query count depends on the number of tickets: {counts}")
+        self.assertEqual(small, expected, f"query count changed: {counts}")
+
+    def _setup_size(self, size):
+        team = self._make_team(f'Đội {size}')
+        tickets = self._make_tickets(team, size)
+        self.env.invalidate_all()
+        return team, tickets.with_env(self.env)
+
+    @staticmethod
+    def _specification(model, view_type):
+        """Fields of the view as the web client asks for them (relations by display name)."""
+        view = model.get_views([(False, view_type)])
+        spec = {}
+        for name in view['models'][model._name]['fields']:
+            field = model._fields[name]
+            if field.type == 'one2many':
+                continue
+            spec[name] = {'fields': {'display_name': {}}} if field.relational else {}
+        return spec
+
+    @users('cskh_agent')
+    def test_ticket_kanban_load(self):
+        Ticket = self.env['cskh.ticket']
+        spec = self._specification(Ticket, 'kanban')
+
+        def load(team, tickets):
+            domain = [('team_id', '=', team.id)]
+            groups = Ticket.with_context(default_team_id=team.id).web_read_group(
+                domain, ['stage_id'], ['__count'])
+            records = Ticket.web_search_read(domain, spec, limit=80)
+            self.assertEqual(records['length'], len(tickets))
+            self.assertEqual(sum(group['__count'] for group in groups['groups']), len(tickets))
+        self._assert_constant(load, 12, sizes=(100, 250))
+
+    @users('cskh_agent')
+    def test_ticket_list_load(self):
+        Ticket = self.env['cskh.ticket']
+        spec = self._specification(Ticket, 'list')
+
+        def load(team, tickets):
+            records = Ticket.web_search_read([('team_id', '=', team.id)], spec, limit=80)
+            self.assertEqual(len(records['records']), min(len(tickets), 80))
+        self._assert_constant(load, 11, sizes=(100, 250))
+
+    @users('cskh_agent')
+    def test_ticket_stage_write_many(self):
+        """Moving many tickets at once (list multi-edit, kanban drag of a selection), a
+        third of them leaving a waiting stage. Odoo's tracking messages (one per ticket,
+        as for any tracked model) are posted at commit and not counted here."""
+        def move(team, tickets):
+            # an hour later: the waiting tickets resume and count their paused working time
+            with freeze(MOVED):
+                tickets.write({'stage_id': self.stage_progress.id})
+            self.assertEqual(set(tickets.mapped('stage_id')), {self.stage_progress})
+        # The ORM flush groups the UPDATE of the moved tickets by the set of columns each
+        # one changes (those resuming from the waiting stage change more), and splits it by
+        # chunks of 100 rows: a larger batch may cost one UPDATE more. A query per ticket
+        # would add dozens.
+        self._assert_constant(move, 12, sizes=(10, 100), tolerance=1)
+
+    @users('cskh_manager')
+    def test_team_dashboard_load(self):
+        Team = self.env['cskh.team']
+        spec = self._specification(Team, 'kanban')
+
+        def load(team, tickets):
+            records = Team.web_search_read([], spec)
+            dashboard = next(r for r in records['records'] if r['id'] == team.id)
+            self.assertEqual(dashboard['open_ticket_count'], len(tickets))
+        self._assert_constant(load, 16)
+
+
+@tagged('post_install', '-at_install', 'cskh', 'cskh_perf')
+class TestPopulate(CskhSlaCommon):
+    """``odoo populate --models cskh.ticket,cskh.ticket.sla`` duplicates tickets with
+    SQL: the copies must be valid tickets."""
+
+    def test_populate_tickets(self):
+        tickets = self.env['cskh.ticket'].create([{
+            'name': f'Nguồn {i}', 'team_id': self.team.id, 'priority': str(i % 4),
+            'partner_id': self.customer.id,
+        } for i in range(4)])
+        tickets[0].stage_id = self.stage_progress
+        self.env.flush_all()
+        Ticket = self.env['cskh.ticket'].with_context(active_test=False)
+        before = Ticket.search_count([])
+        lines_before = self.env['cskh.ticket.sla'].search_count([])
+        self.assertTrue(lines_before)
+
+        # populate warns that it copies as is the many2one columns of unique constraints
+        # (company_id of the number, sla_id of a line): that is what we want
+        with mute_logger('odoo.tools.populate'):
+            Populate.populate(
+                self.env(context={'active_test': False}), {'cskh.ticket': 3, 'cskh.ticket.sla': 3}, ord('_'))
+        self.env.invalidate_all()
+
+        self.assertEqual(Ticket.search_count([]), before * 4)
+        self.assertEqual(self.env['cskh.ticket.sla'].search_count([]), lines_before * 4)
+        self.env.cr.execute("""
+            SELECT company_id, number FROM cskh_ticket
+             WHERE number IS NOT NULL GROUP BY company_id, number HAVING COUNT(*) > 1""")
+        self.assertFalse(self.env.cr.fetchall(), "ticket numbers must stay unique per company")
+        all_tickets = Ticket.search([])
+        for ticket in all_tickets:
+            self.assertIn(ticket.stage_id, ticket.team_id.stage_ids, "stage of another team")
+            self.assertEqual(ticket.is_closed, ticket.stage_id.is_closed)
+            for line in ticket.sla_status_ids:
+                self.assertEqual(line.sla_id.team_id, ticket.team_id)
+                self.assertEqual(line.team_id, ticket.team_id)
+                # dates are spread back in time together: a line keeps its delay after creation
+                self.assertEqual(line.ticket_create_date, ticket.create_date)
+        copies = all_tickets - tickets
+        self.assertEqual(len(copies), before * 3)
+        # every copy got the SLA lines of its source: same policies for the same conditions
+        self.assertEqual(
+            {len(ticket.sla_status_ids) for ticket in copies if ticket.priority == '0'},
+            {len(tickets.filtered(lambda t: t.priority == '0').sla_status_ids)})
+        self.assertTrue(copies.sla_status_ids.filtered(lambda line: line.status == 'ongoing'))
+
+
+@tagged('post_install', '-at_install', 'cskh', 'cskh_perf')
+class TestCronWorkers(CronCursorsCommon):
+    """Two workers running the SLA escalation cron or the survey cron at the same time
+    never process the same record."""
+
+    def test_two_workers_share_the_overdue_lines(self):
+        self.env.cr.execute("SELECT COALESCE(MAX(id), 0) FROM ir_cron_trigger")
+        trigger_id = self.env.cr.fetchone()[0]
+        team_id, ticket_ids, line_ids = self._setup_data(10)
+        try:
+            with self.registry.cursor() as cr_a, self.registry.cursor() as cr_b:
+                env_a, env_b = self._env(cr_a), self._env(cr_b)
+                Line_a = env_a['cskh.ticket.sla']
+                domain = Line_a._get_overdue_domain() & fields.Domain('id', 'in', line_ids)
+                # worker A takes its batch the way the cron does, and is still working on it
+                batch_a = Line_a.search(domain, order='deadline, id').try_lock_for_update(limit=4)
+                self.assertEqual(len(batch_a), 4)
+                # worker B runs the cron meanwhile: it skips A's rows and commits its own batch
+                env_b['cskh.ticket.sla']._cron_escalate(batch_size=100)
+                # A finishes its batch and commits
+                batch_a._fail()
+                cr_a.commit()
+            with self.registry.cursor() as cr:
+                env = self._env(cr)
+                lines = env['cskh.ticket.sla'].browse(line_ids)
+                self.assertEqual(set(lines.mapped('status')), {'failed'})
+                tickets = env['cskh.ticket'].browse(ticket_ids)
+                # escalated exactly once each: nobody processed a line twice
+                self.assertEqual(set(tickets.mapped('escalation_level')), {1})
+                notes = env['mail.message'].search_count([
+                    ('model', '=', 'cskh.ticket'), ('res_id', 'in', ticket_ids),
+                    ('body', 'ilike', 'SLA missed')])
+                self.assertEqual(notes, len(ticket_ids))
+        finally:
+            self._cleanup(team_id, trigger_id)
+
+    def test_two_workers_share_the_due_surveys(self):
+        self.env.cr.execute("SELECT COALESCE(MAX(id), 0) FROM ir_cron_trigger")
+        trigger_id = self.env.cr.fetchone()[0]
+        team_id, partner_ids, ticket_ids, response_ids = self._setup_surveys(6)
+        try:
+            with self.registry.cursor() as cr_a, self.registry.cursor() as cr_b:
+                env_a, env_b = self._env(cr_a), self._env(cr_b)
+                Response_a = env_a['cskh.survey.response']
+                # worker A holds the two first due surveys, as the cron's batch does
+                batch_a = Response_a.search(
+                    [('id', 'in', response_ids)], order='date_scheduled, id').try_lock_for_update(limit=2)
+                self.assertEqual(len(batch_a), 2)
+                # worker B runs the cron with small batches: it skips A's rows and sends the rest
+                env_b['cskh.ticket']._cron_send_survey(batch_size=1)
+                batch_a._send_survey()
+                cr_a.commit()
+            with self.registry.cursor() as cr:
+                env = self._env(cr)
+                responses = env['cskh.survey.response'].browse(response_ids)
+                self.assertEqual(set(responses.mapped('state')), {'sent'})
+                # one survey email per ticket: nobody sent a survey twice
+                messages = env['mail.message'].search([
+                    ('model', '=', 'cskh.ticket'), ('res_id', 'in', ticket_ids), ('body', 'ilike', '/cskh/survey/')])
+                self.assertEqual(sorted(messages.mapped('res_id')), sorted(ticket_ids))
+        finally:
+            self._cleanup_surveys(team_id, partner_ids, ticket_ids, trigger_id)
+
+
+@tagged('post_install', '-at_install', 'cskh', 'cskh_perf')
+class TestCronConcurrency(CronCursorsCommon):
+    """A cron batch and an agent's write of the same ticket, in two real cursors: an
+    agent's write locks the ticket, then its SLA lines and surveys; the crons lock
+    their rows and the tickets in one statement, skipping busy ones, so that neither
+    waits for the other (no deadlock). Every wait for a lock fails after 2 seconds:
+    a wait, or a deadlock, makes the test fail at once instead of hanging."""
+
+    def _fail_fast(self, *crs):
+        for cr in crs:
+            # session settings (the cron commits per batch); the pool resets them
+            cr.execute("SET lock_timeout = '2s'")
+            cr.execute("SET statement_timeout = '30s'")
+            cr.commit()
+
+    def _max_trigger_id(self):
+        self.env.cr.execute("SELECT COALESCE(MAX(id), 0) FROM ir_cron_trigger")
+        return self.env.cr.fetchone()[0]
+
+    def test_sla_cron_and_agent_write(self):
+        trigger_id = self._max_trigger_id()
+        team_id, ticket_ids, _line_ids = self._setup_data(3)
+        try:
+            with self.registry.cursor() as cr_agent, self.registry.cursor() as cr_cron:
+                self._fail_fast(cr_agent, cr_cron)
+                env_agent, env_cron = self._env(cr_agent), self._env(cr_cron)
+                busy = env_agent['cskh.ticket'].browse(ticket_ids[0])
+                # the agent edits a late ticket: its row is locked until the agent saves
+                busy.write({'name': 'Edited by the agent'})
+                env_agent.flush_all()
+                # the cron runs meanwhile: it escalates the other tickets, without waiting
+                env_cron['cskh.ticket.sla']._cron_escalate()
+                cr_cron.commit()
+                # the agent goes on: a new priority updates the ticket's SLA lines too
+                busy.write({'priority': '2'})
+                env_agent.flush_all()
+                cr_agent.commit()
+            with self.registry.cursor() as cr:
+                env = self._env(cr)
+                tickets = env['cskh.ticket'].browse(ticket_ids)
+                self.assertEqual(tickets.mapped('escalation_level'), [0, 1, 1])
+                self.assertEqual(tickets[0].priority, '2')
+                # the skipped ticket is taken by a run a minute later
+                cron = env.ref('cskh_helpdesk.cskh_ticket_sla_cron_escalate')
+                triggers = env['ir.cron.trigger'].search([('id', '>', trigger_id), ('cron_id', '=', cron.id)])
+                self.assertTrue(triggers.filtered(
+                    lambda t: fields.Datetime.now() < t.call_at <= fields.Datetime.now() + timedelta(minutes=1)))
+                env['cskh.ticket.sla']._cron_escalate()
+                self.assertEqual(tickets.mapped('escalation_level'), [1, 1, 1])
+                notes = env['mail.message'].search([
+                    ('model', '=', 'cskh.ticket'), ('res_id', 'in', ticket_ids), ('body', 'ilike', 'SLA missed')])
+                self.assertEqual(sorted(notes.mapped('res_id')), sorted(ticket_ids))
+        finally:
+            self._cleanup(team_id, trigger_id)
+
+    def test_survey_cron_and_agent_reopening(self):
+        trigger_id = self._max_trigger_id()
+        team_id, partner_ids, ticket_ids, response_ids = self._setup_surveys(3)
+        try:
+            with self.registry.cursor() as cr_agent, self.registry.cursor() as cr_cron:
+                self._fail_fast(cr_agent, cr_cron)
+                env_agent, env_cron = self._env(cr_agent), self._env(cr_cron)
+                busy = env_agent['cskh.ticket'].browse(ticket_ids[0])
+                busy.write({'name': 'Edited by the agent'})
+                env_agent.flush_all()
+                # sending a survey updates its ticket (survey state): the busy one is skipped
+                env_cron['cskh.ticket']._cron_send_survey()
+                cr_cron.commit()
+                # the agent reopens the ticket: its survey, not sent yet, is cancelled
+                busy.write({'stage_id': env_agent.ref('cskh_helpdesk.stage_new').id})
+                env_agent.flush_all()
+                cr_agent.commit()
+            with self.registry.cursor() as cr:
+                env = self._env(cr)
+                responses = env['cskh.survey.response'].browse(response_ids)
+                self.assertEqual(responses.mapped('state'), ['cancelled', 'sent', 'sent'])
+                self.assertEqual(env['cskh.ticket'].browse(ticket_ids).mapped('survey_state'), [False, 'sent', 'sent'])
+                messages = env['mail.message'].search([
+                    ('model', '=', 'cskh.ticket'), ('res_id', 'in', ticket_ids), ('body', 'ilike', '/cskh/survey/')])
+                self.assertEqual(sorted(messages.mapped('res_id')), sorted(ticket_ids[1:]))
+        finally:
+            self._cleanup_surveys(team_id, partner_ids, ticket_ids, trigger_id)
+
+    def test_batch_retried_after_serialization_failure(self):
+        """Another transaction holds an SLA line that the cron's second batch updates
+        (the escalation raises the ticket's priority, copied on all its lines), and
+        commits while the cron waits for it: PostgreSQL refuses the cron's update
+        (serialization failure). That batch alone is run again and succeeds; the first
+        one stays committed, nothing is escalated twice."""
+        trigger_id = self._max_trigger_id()
+        with self.registry.cursor() as cr:
+            env = self._env(cr)
+            team = env['cskh.team'].create({'name': 'Retry test team', 'use_sla': True})
+            late, later = env['cskh.sla'].create([
+                {'name': 'Retry test late policy', 'team_id': team.id, 'target': 'first_response',
+                 'time': 1, 'raise_priority': True},
+                {'name': 'Retry test later policy', 'team_id': team.id, 'target': 'first_response', 'time': 100},
+            ])
+            tickets = env['cskh.ticket'].create([{'name': f'Retry {i}', 'team_id': team.id} for i in range(2)])
+            for days, ticket in zip((3, 2), tickets):
+                ticket.sla_status_ids.filtered(lambda line: line.sla_id == late).deadline = \
+                    fields.Datetime.now() - timedelta(days=days)
+            held_line_id = tickets[1].sla_status_ids.filtered(lambda line: line.sla_id == later).id
+            team_id, ticket_ids = team.id, tickets.ids
+        blocked = []
+        try:
+            with self.registry.cursor() as cr_other, self.registry.cursor() as cr_cron:
+                cr_cron.execute("SET lock_timeout = '20s'")
+                cr_cron.commit()
+                cron_pid = cr_cron._cnx.get_backend_pid()
+                cr_other.execute("SELECT pg_backend_pid()")
+                other_pid = cr_other.fetchone()[0]
+                cr_other.execute("UPDATE cskh_ticket_sla SET paused_hours = 0 WHERE id = %s", [held_line_id])
+
+                def commit_when_the_cron_waits():
+                    # pg_blocking_pids reads the lock table live, not the transaction's snapshot
+                    for _i in range(400):
+                        cr_other.execute("SELECT pg_blocking_pids(%s)", [cron_pid])
+                        if other_pid in cr_other.fetchone()[0]:
+                            blocked.append(True)
+                            break
+                        time.sleep(0.05)
+                    cr_other.commit()
+
+                thread = threading.Thread(target=commit_when_the_cron_waits)
+                thread.start()
+                try:
+                    with self.assertLogs('odoo.addons.cskh_helpdesk.models.utils', logging.INFO) as logs, \
+                            mute_logger('odoo.sql_db'):
+                        self._env(cr_cron)['cskh.ticket.sla']._cron_escalate(batch_size=1)
+                finally:
+                    thread.join()
+                cr_cron.commit()
+            self.assertTrue(blocked, "the cron waited for the other transaction's line")
+            self.assertEqual(len(logs.records), 1)
+            self.assertIn('serialization_failure', logs.output[0].lower())
+            with self.registry.cursor() as cr:
+                env = self._env(cr)
+                tickets = env['cskh.ticket'].browse(ticket_ids)
+                self.assertEqual(tickets.mapped('escalation_level'), [1, 1])
+                self.assertEqual(tickets.mapped('priority'), ['1', '1'])
+                notes = env['mail.message'].search([
+                    ('model', '=', 'cskh.ticket'), ('res_id', 'in', ticket_ids), ('body', 'ilike', 'SLA missed')])
+                self.assertEqual(sorted(notes.mapped('res_id')), sorted(ticket_ids))
+        finally:
+            self._cleanup(team_id, trigger_id)

@@ -1,57 +1,15 @@
 import threading
 import time
 
-from odoo import SUPERUSER_ID, api, http
+from odoo import SUPERUSER_ID, api
 from odoo.exceptions import AccessError
-from odoo.tests import HttpCase, TransactionCase, tagged
-from odoo.tests.common import freeze_time
+from odoo.tests import TransactionCase, tagged
 from odoo.tools import mute_logger
-
-from odoo.addons.mail.tests.common import mail_new_test_user
 
 from odoo.addons.cskh_helpdesk.controllers.portal import CskhCustomerPortal
 from odoo.addons.cskh_helpdesk.models.cskh_ticket import WEB_FORM_LOCK_SPACE
 
-from .common import CskhCommon
-
-
-class CskhPortalCommon(CskhCommon, HttpCase):
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.env['cskh.team'].search([]).use_website_form = False
-        cls.team.use_website_form = True
-        cls.customer_company = cls.env['res.partner'].create({'name': 'Công ty Hoa Sen', 'is_company': True})
-        cls.user_portal = mail_new_test_user(
-            cls.env, login='cskh_portal', name='Trần Thị Bình', email='binh.tran@hoasen.example.vn',
-            groups='base.group_portal')
-        cls.partner_portal = cls.user_portal.partner_id
-        cls.partner_portal.parent_id = cls.customer_company
-        cls.colleague = cls.env['res.partner'].create({
-            'name': 'Lê Văn Cường', 'email': 'cuong.le@hoasen.example.vn', 'parent_id': cls.customer_company.id})
-        cls.ticket_own = cls._create_ticket(name='Máy in không hoạt động', partner_id=cls.partner_portal.id)
-        cls.ticket_colleague = cls._create_ticket(name='Hóa đơn sai', partner_id=cls.colleague.id)
-        cls.ticket_other = cls._create_ticket(name='Secret of another customer', partner_id=cls.customer.id)
-
-    def _csrf(self):
-        return http.Request.csrf_token(self)
-
-    def _form_data(self, **values):
-        return {
-            'csrf_token': self._csrf(),
-            'partner_name': 'Phạm Minh Đức',
-            'partner_email': 'duc.pham@example.vn',
-            'partner_phone': '0903 123 456',
-            'team_id': str(self.team.id),
-            'type_id': str(self.env.ref('cskh_helpdesk.type_question').id),
-            'name': 'Cách đổi mật khẩu?',
-            'description': 'Tôi quên mật khẩu.\nXin hướng dẫn.',
-            **values,
-        }
-
-    def _web_tickets(self):
-        return self.env['cskh.ticket'].search([('channel', '=', 'web')])
+from .common import CskhPortalCommon, freeze
 
 
 @tagged('post_install', '-at_install', 'cskh')
@@ -448,7 +406,7 @@ class TestWebForm(CskhPortalCommon):
         self.assertIn('You can attach at most 2 files.', response.text)
         self.assertFalse(self._web_tickets())
 
-    def test_honeypot(self):
+    def test_honeypot_filled_creates_nothing(self):
         response = self.url_open(f'/cskh/submit?team={self.team.id}', data=self._form_data(
             cskh_website='http://spam.example.com'))
         self.assertEqual(response.status_code, 200)
@@ -464,7 +422,7 @@ class TestWebForm(CskhPortalCommon):
         self.assertEqual(response.status_code, 400)
         self.assertFalse(self._web_tickets())
 
-    def test_rate_limit(self):
+    def test_rate_limit_per_ip_refuses_extra_submissions(self):
         self.env['ir.config_parameter'].set_param('cskh_helpdesk.web_form_rate_limit', 2)
         for i in range(2):
             self.url_open(f'/cskh/submit?team={self.team.id}', data=self._form_data(
@@ -491,7 +449,7 @@ class TestWebForm(CskhPortalCommon):
             partner_email='calm@example.vn'))
         self.assertEqual(len(self._web_tickets()), 6)
 
-    def test_rate_limit_window(self):
+    def test_rate_limit_counts_recent_web_tickets_only(self):
         Ticket = self.env['cskh.ticket']
         Ticket.create({'name': 'Web', 'team_id': self.team.id, 'channel': 'web', 'web_form_ip': '10.1.1.1'})
         Ticket.create({'name': 'Mail', 'team_id': self.team.id, 'channel': 'email', 'partner_email': 'x@example.vn'})
@@ -499,7 +457,7 @@ class TestWebForm(CskhPortalCommon):
         self.assertEqual(Ticket._get_web_form_recent_count(email='x@example.vn'), 0, "Only web tickets count")
         self.assertEqual(Ticket._get_web_form_recent_count(email='%'), 0, "No wildcard match")
         self.assertEqual(Ticket._get_web_form_recent_count(), 0)
-        with freeze_time('2999-01-01'):
+        with freeze('2999-01-01'):
             self.assertEqual(Ticket._get_web_form_recent_count(ip='10.1.1.1'), 0)
 
 
@@ -582,7 +540,7 @@ class TestPortalVietnamese(CskhPortalCommon):
 
     def test_pages_render_in_vietnamese(self):
         ticket = self._create_ticket(name='Đổi trả hàng', partner_id=self.partner_portal.id)
-        with freeze_time('2025-03-14 10:00:00'):
+        with freeze('2025-03-14 10:00:00'):
             ticket.stage_id = self.stage_solved
             ticket.flush_recordset()
         ticket.message_post(body='Xin chào', message_type='comment')

@@ -1,11 +1,7 @@
-from datetime import datetime
-
-from freezegun import freeze_time
-
 from odoo.exceptions import AccessError
 from odoo.tests import TransactionCase, tagged, users
 
-from .common_sla import CskhSlaCommon, local
+from .common import CskhSlaCommon, freeze, local
 
 THURSDAY_16 = local(2026, 11, 19, 16, 0)
 FRIDAY_0930 = local(2026, 11, 20, 9, 30)
@@ -20,8 +16,7 @@ class TestReporting(CskhSlaCommon):
     hours first response policy on every ticket."""
 
     def _reply_at(self, when, ticket, user=None, note=False):
-        with freeze_time(when), self.mock_mail_gateway():
-            self.env.cr._now = datetime.now()
+        with freeze(when, self.env), self.mock_mail_gateway():
             ticket.with_user(user or self.user_agent).message_post(
                 body="Chào anh, chúng tôi đã kiểm tra.", message_type='comment',
                 subtype_xmlid='mail.mt_note' if note else 'mail.mt_comment')
@@ -123,7 +118,7 @@ class TestReporting(CskhSlaCommon):
         # reopen rate over the tickets closed at least once (3 solved/reopened + cancelled): 1 / 4
         self.assertAlmostEqual(reopen_rate, 25.0)
 
-    def test_sla_success(self):
+    def test_sla_success_on_time_late_pending(self):
         on_time = self._create_ticket_at(FRIDAY_0930)
         late = self._create_ticket_at(FRIDAY_0930)
         pending = self._create_ticket_at(FRIDAY_0930)
@@ -156,7 +151,7 @@ class TestReporting(CskhSlaCommon):
         self.assertAlmostEqual(nps, 100 / 3, places=2)
         self.assertAlmostEqual(ces, 5.0, msg="Unanswered CES is not counted as 0")
 
-    def test_report_dimensions(self):
+    def test_report_groups_by_channel_agent_month_priority(self):
         phone = self._create_ticket_at(THURSDAY_16, channel='phone', user_id=self.user_agent.id, priority='2')
         self._create_ticket_at(FRIDAY_0930, channel='email', user_id=self.user_agent_2.id)
         self._create_ticket_at(FRIDAY_0930, channel='email', user_id=self.user_agent_2.id)
@@ -190,7 +185,7 @@ class TestReporting(CskhSlaCommon):
         with self.assertRaises(AccessError):
             Report.with_user(self.user_employee_plain).search([])
 
-    def test_dashboard_kpis(self):
+    def test_dashboard_kpis_of_the_week(self):
         self._create_ticket_at(local(2026, 11, 16, 10, 0))  # Monday: this week
         self._create_ticket_at(local(2026, 11, 15, 10, 0))  # last Sunday: not this week
         answered = self._create_ticket_at(FRIDAY_0930)
@@ -199,7 +194,7 @@ class TestReporting(CskhSlaCommon):
         self._answer_survey(answered, csat=4)
         self._answer_survey(late, csat=2)
         self._run_cron_at(FRIDAY_15)
-        with freeze_time(FRIDAY_15):
+        with freeze(FRIDAY_15):
             team = self.team.with_user(self.user_manager).with_context(tz='Asia/Ho_Chi_Minh')
             self.assertEqual(team.today_ticket_count, 2)
             self.assertEqual(team.week_ticket_count, 3)

@@ -1,11 +1,9 @@
-from freezegun import freeze_time
-
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Command
 from odoo.tests import Form, tagged, users
 from odoo.tools import mute_logger
 
-from .common_sla import CskhSlaCommon, local
+from .common import CskhSlaCommon, freeze, local
 
 # Friday 20 November 2026, 15:00 in Ho Chi Minh City
 FRIDAY_15 = local(2026, 11, 20, 15, 0)
@@ -52,7 +50,7 @@ class TestSlaDeadlines(CskhSlaCommon):
 @tagged('post_install', '-at_install', 'cskh')
 class TestSlaPolicies(CskhSlaCommon):
 
-    def test_conditions(self):
+    def test_policy_applies_when_every_condition_matches(self):
         complaint = self.env['cskh.ticket.type'].create({'name': 'Khiếu nại'})
         question = self.env['cskh.ticket.type'].create({'name': 'Câu hỏi'})
         tag_vip = self.env['cskh.tag'].create({'name': 'Hợp đồng'})
@@ -108,7 +106,7 @@ class TestSlaPolicies(CskhSlaCommon):
         ticket.team_id = self.team_private
         self.assertFalse(ticket.sla_status_ids)
 
-    def test_policy_constraints(self):
+    def test_policy_needs_target_stage_and_positive_time(self):
         with self.assertRaises(ValidationError):
             self.env['cskh.sla'].create({
                 'name': 'No stage', 'team_id': self.team_private.id, 'target': 'resolution',
@@ -120,7 +118,7 @@ class TestSlaPolicies(CskhSlaCommon):
         self.assertEqual(sla.stage_id, self.stage_solved)
 
     @users('cskh_manager')
-    def test_policy_form(self):
+    def test_manager_creates_policy_from_team_button(self):
         """A manager creates a policy from the team's smart button."""
         team = self.team.with_user(self.env.user)
         action = team.action_view_slas()
@@ -137,7 +135,7 @@ class TestSlaPolicies(CskhSlaCommon):
         ticket = self._create_ticket_at(FRIDAY_15, partner_id=self.customer.id)
         self.assertEqual(self._line(ticket, policy).deadline, local(2026, 11, 20, 16, 30))
 
-    def test_team_smart_button(self):
+    def test_team_smart_button_lists_policies(self):
         action = self.team.action_view_slas()
         self.assertEqual(self.env['cskh.sla'].search(action['domain']), self.sla_response | self.sla_resolution)
         self.assertEqual(self.team.sla_count, 2)
@@ -204,30 +202,30 @@ class TestSlaStatus(CskhSlaCommon):
         self._write_at(local(2026, 11, 24, 10, 45), ticket, {'stage_id': self.stage_solved.id})
         self.assertEqual(self._line(ticket, self.sla_resolution).status, 'reached')
 
-    def test_sla_state_badge(self):
+    def test_sla_state_on_time_due_soon_then_failed(self):
         self.team.sla_due_soon_hours = 2
         ticket = self._create_ticket_at(FRIDAY_15, priority='2')
         ticket.date_first_response = FRIDAY_15  # only the resolution remains: Monday 14:00
         ticket.flush_recordset()
-        with freeze_time(local(2026, 11, 20, 16, 0)):
+        with freeze(local(2026, 11, 20, 16, 0)):
             ticket.invalidate_recordset(['sla_state'])
             self.assertEqual(ticket.sla_state, 'on_time')
-        with freeze_time(local(2026, 11, 23, 12, 30)):
+        with freeze(local(2026, 11, 23, 12, 30)):
             ticket.invalidate_recordset(['sla_state'])
             self.assertEqual(ticket.sla_state, 'due_soon')
-        with freeze_time(local(2026, 11, 20, 16, 30)):
+        with freeze(local(2026, 11, 20, 16, 30)):
             # Friday 16:30 + 2 working hours = Monday 09:30: not yet due soon
             ticket.invalidate_recordset(['sla_state'])
             self.assertEqual(ticket.sla_state, 'on_time')
-        with freeze_time(local(2026, 11, 23, 14, 30)):
+        with freeze(local(2026, 11, 23, 14, 30)):
             ticket.invalidate_recordset(['sla_state'])
             self.assertEqual(ticket.sla_state, 'failed', "overdue, even before the cron runs")
         no_sla = self.env['cskh.ticket'].create({'name': 'x', 'team_id': self.team_private.id})
         self.assertFalse(no_sla.sla_state)
 
-    def test_search_filters(self):
+    def test_search_by_deadline_and_failed_sla(self):
         ticket = self._create_ticket_at(FRIDAY_15, priority='2')
-        with freeze_time(local(2026, 11, 20, 16, 0)):
+        with freeze(local(2026, 11, 20, 16, 0)):
             due_today = self.env['cskh.ticket'].search([('sla_deadline', '<', 'today +1d'), ('id', '=', ticket.id)])
         self.assertEqual(due_today, ticket, "first response due at 17:00 today")
         self.assertFalse(self.env['cskh.ticket'].search([('sla_failed', '=', True), ('id', '=', ticket.id)]))
@@ -314,7 +312,7 @@ class TestSlaEscalation(CskhSlaCommon):
         # the higher priority brings the resolution policy, counted from the creation
         self.assertEqual(self._line(ticket, self.sla_resolution).deadline, local(2026, 11, 23, 14, 0))
 
-    def test_team_without_leader(self):
+    def test_escalation_without_leader_adds_no_activity(self):
         self.team.leader_id = False
         ticket = self._create_ticket_at(FRIDAY_15)
         self._run_cron_at(local(2026, 11, 23, 9, 0))
@@ -323,7 +321,7 @@ class TestSlaEscalation(CskhSlaCommon):
         self.assertFalse(self._escalation_activities(ticket))
 
     @users('cskh_agent')
-    def test_manual_escalation(self):
+    def test_agent_escalates_by_hand_up_to_max_level(self):
         ticket = self._create_ticket().with_user(self.env.user)
         self.assertEqual(ticket.escalation_level, 0)
         with Form(ticket) as form:
@@ -343,7 +341,7 @@ class TestSlaEscalation(CskhSlaCommon):
 @tagged('post_install', '-at_install', 'cskh')
 class TestSlaAccess(CskhSlaCommon):
 
-    def test_access_rights(self):
+    def test_agents_read_policies_and_lines_of_visible_tickets(self):
         ticket = self._create_ticket(priority='2')
         private = self.env['cskh.ticket'].create({'name': 'Riêng', 'team_id': self.team_private.id})
         policy_private = self.env['cskh.sla'].create({

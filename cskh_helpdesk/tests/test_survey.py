@@ -3,44 +3,14 @@ import re
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from freezegun import freeze_time
-
 from odoo import http
 from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, tagged, users
 from odoo.tools import format_date, mute_logger
 
-from odoo.addons.cskh_helpdesk.tests.common import CskhCommon
 from odoo.addons.mail.tests.common import mail_new_test_user
 
-
-class CskhSurveyCommon(CskhCommon):
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.team.write({'use_survey': True, 'survey_expiry_days': 7})
-        cls.survey_template = cls.env.ref('cskh_helpdesk.mail_template_data_survey')
-
-    def _survey_messages(self, ticket):
-        """Messages of the chatter carrying a survey link."""
-        return ticket.message_ids.filtered(lambda m: '/cskh/survey/' in (m.body or ''))
-
-    def _survey_mails(self, ticket):
-        return self.env['mail.mail'].sudo().search([
-            ('model', '=', 'cskh.ticket'), ('res_id', '=', ticket.id),
-            ('body_html', 'ilike', '/cskh/survey/'),
-        ])
-
-    def _run_survey_cron(self):
-        # the cron runs in its own cursor: make it see (and only simulate committing) the test data
-        with self.enter_registry_test_mode():
-            self.env.ref('cskh_helpdesk.cskh_ticket_cron_send_survey').method_direct_trigger()
-
-    def _answer(self, ticket, csat, nps=None, ces=None, comment=None):
-        response = ticket.survey_response_ids.filtered(lambda r: r.state in ('sent', 'answered'))[:1]
-        response._apply_answer(csat, nps=nps, ces=ces, comment=comment)
-        return response
+from .common import CskhSurveyCommon, freeze
 
 
 @tagged('post_install', '-at_install', 'cskh')
@@ -80,7 +50,7 @@ class TestSurveySending(CskhSurveyCommon):
         self.assertEqual(len(ticket.survey_response_ids), 1)
         self.assertEqual(len(self._survey_mails(ticket)), 1)
 
-    def test_reclosing(self):
+    def test_each_closure_sends_its_survey_unless_disabled(self):
         ticket = self._create_ticket(partner_id=self.customer.id)
         ticket.stage_id = self.stage_solved
         ticket.stage_id = self.stage_progress
@@ -102,7 +72,7 @@ class TestSurveySending(CskhSurveyCommon):
             with self.env.cr.savepoint():
                 self.env['cskh.survey.response'].create({'ticket_id': ticket.id, 'closure_key': 1})
 
-    def test_no_survey(self):
+    def test_no_survey_when_cancelled_off_or_without_customer(self):
         # cancelled stage
         ticket = self._create_ticket(partner_id=self.customer.id)
         ticket.stage_id = self.stage_cancel
@@ -122,7 +92,7 @@ class TestSurveySending(CskhSurveyCommon):
     def test_delayed_survey_through_cron(self):
         self.team.survey_delay_hours = 2
         cron = self.env.ref('cskh_helpdesk.cskh_ticket_cron_send_survey')
-        with freeze_time('2026-03-02 10:00:00'):
+        with freeze('2026-03-02 10:00:00'):
             ticket = self._create_ticket(partner_id=self.customer.id)
             ticket_reopened = self._create_ticket(partner_id=self.customer.id)
             (ticket | ticket_reopened).stage_id = self.stage_solved
@@ -135,11 +105,11 @@ class TestSurveySending(CskhSurveyCommon):
             ticket_reopened.stage_id = self.stage_progress
             self.assertEqual(ticket_reopened.survey_response_ids.state, 'cancelled')
 
-        with freeze_time('2026-03-02 11:00:00'):
+        with freeze('2026-03-02 11:00:00'):
             self._run_survey_cron()
             self.assertEqual(response.state, 'scheduled', "not due yet")
 
-        with freeze_time('2026-03-02 12:30:00'):
+        with freeze('2026-03-02 12:30:00'):
             self._run_survey_cron()
             self.assertEqual(response.state, 'sent')
             self.assertEqual(response.date_sent, datetime(2026, 3, 2, 12, 30))
@@ -151,20 +121,20 @@ class TestSurveySending(CskhSurveyCommon):
 
     def test_delayed_survey_ticket_cancelled_meanwhile(self):
         self.team.survey_delay_hours = 1
-        with freeze_time('2026-03-02 10:00:00'):
+        with freeze('2026-03-02 10:00:00'):
             ticket = self._create_ticket(partner_id=self.customer.id)
             ticket.stage_id = self.stage_solved
             self.assertEqual(ticket.survey_response_ids.state, 'scheduled')
             ticket.stage_id = self.stage_cancel  # closed, but no longer solved
             self.assertEqual(ticket.survey_response_ids.state, 'cancelled')
-        with freeze_time('2026-03-02 12:00:00'):
+        with freeze('2026-03-02 12:00:00'):
             self._run_survey_cron()
         self.assertEqual(ticket.survey_response_ids.state, 'cancelled')
         self.assertFalse(self._survey_mails(ticket))
 
     def test_followup_activity(self):
         self.team.write({'use_followup': True, 'followup_days': 3})
-        with freeze_time('2026-03-02 10:00:00'):
+        with freeze('2026-03-02 10:00:00'):
             ticket = self._create_ticket(partner_id=self.customer.id, user_id=self.user_agent.id)
             ticket.stage_id = self.stage_solved
         activity = ticket.activity_ids
@@ -226,7 +196,7 @@ class TestSurveyAnswers(CskhSurveyCommon):
         self.assertEqual(ticket.stage_id, self.stage_new)
         self.assertEqual(len(ticket.activity_ids), 1)
 
-    def test_invalid_scores(self):
+    def test_out_of_range_scores_refused(self):
         ticket = self._create_ticket(partner_id=self.customer.id)
         ticket.stage_id = self.stage_solved
         response = ticket.survey_response_ids
@@ -235,7 +205,7 @@ class TestSurveyAnswers(CskhSurveyCommon):
         with self.assertRaises(Exception), mute_logger('odoo.sql_db'), self.env.cr.savepoint():
             response._apply_answer(3, nps=11)
 
-    def test_metrics(self):
+    def test_team_nps_csat_ces_and_response_rate(self):
         """NPS of 10, 9, 8, 6, 3: 40% promoters - 40% detractors = 0."""
         scores = [(5, 10, 7), (4, 9, 6), (3, 8, 5), (2, 6, 2), (1, 3, 1)]
         tickets = self.env['cskh.ticket'].create([
@@ -260,14 +230,14 @@ class TestSurveyAnswers(CskhSurveyCommon):
         self.assertAlmostEqual(self.team.survey_nps, 100 / 6)
         self.assertAlmostEqual(self.team.survey_response_rate, 100)
 
-    def test_metrics_query_count(self):
+    def test_team_survey_kpis_read_in_one_query(self):
         teams = self.team | self.team_private | self.team_c2
         teams.invalidate_recordset()
         with self.assertQueryCount(1):
             teams.mapped('survey_nps')
 
     @users('cskh_agent', 'cskh_agent_3', 'cskh_manager', 'plain_employee')
-    def test_access(self):
+    def test_survey_answers_follow_team_visibility(self):
         ticket = self.env['cskh.ticket'].sudo().create({
             'name': 'Bảo hành', 'team_id': self.team_private.id, 'partner_id': self.customer.id})
         self.team_private.sudo().use_survey = True
@@ -434,7 +404,7 @@ class TestSurveyPage(HttpCase, CskhSurveyCommon):
         self.env.invalidate_all()
         self.assertEqual(self.response.csat, 4)
 
-    def test_full_form(self):
+    def test_full_form_records_every_answer(self):
         csrf = self._csrf(f'/cskh/survey/{self.token}')
         res = self.url_open(f'/cskh/survey/{self.token}', data={
             'csrf_token': csrf, 'csat': '5', 'nps': '0', 'ces': '7', 'comment': 'Cảm ơn <b>bạn</b>'})
@@ -455,7 +425,7 @@ class TestSurveyPage(HttpCase, CskhSurveyCommon):
         self.env.invalidate_all()
         self.assertRecordValues(self.response, [{'csat': 4, 'nps': 10, 'ces': 7}])
 
-    def test_form_bad_input(self):
+    def test_form_bad_input_rerendered_nothing_saved(self):
         csrf = self._csrf(f'/cskh/survey/{self.token}')
         for data in ({}, {'csat': '0'}, {'csat': 'abc'}, {'csat': '3', 'nps': '11'}, {'csat': '3', 'ces': '8'}):
             res = self.url_open(f'/cskh/survey/{self.token}', data={'csrf_token': csrf, **data})
@@ -464,7 +434,7 @@ class TestSurveyPage(HttpCase, CskhSurveyCommon):
         self.env.invalidate_all()
         self.assertEqual(self.response.state, 'sent')
 
-    def test_invalid_token(self):
+    def test_invalid_token_not_found(self):
         for token in ('abc', self.token[:-1], self.token + 'x'):
             res = self.url_open(f'/cskh/survey/{token}')
             self.assertEqual(res.status_code, 404)

@@ -1,10 +1,6 @@
-from datetime import datetime
-
-from freezegun import freeze_time
-
 from odoo.tests import Form, HttpCase, tagged, users
 
-from .common_sla import CskhSlaCommon, local
+from .common import CskhSlaCommon, freeze, local
 
 DEFAULT_PIPELINE = ('stage_new', 'stage_in_progress', 'stage_waiting', 'stage_solved', 'stage_cancelled')
 
@@ -93,17 +89,15 @@ class TestTeamSetup(CskhSlaCommon):
         """A ticket answered out of working hours has a first response time of 0 working
         hours: the overview shows 0:00, not the "no data" dash."""
         friday_night = local(2026, 11, 20, 20, 0)
-        with freeze_time(friday_night):
-            self.env.cr._now = datetime.now()
+        with freeze(friday_night, self.env):
             ticket = self._create_ticket()
             self.env.flush_all()
-        with freeze_time(local(2026, 11, 20, 21, 0)), self.mock_mail_gateway():
-            self.env.cr._now = datetime.now()
+        with freeze(local(2026, 11, 20, 21, 0), self.env), self.mock_mail_gateway():
             ticket.with_user(self.user_agent).message_post(
                 body="Chào anh, chúng tôi đã nhận được.", message_type='comment', subtype_xmlid='mail.mt_comment')
             self.env.flush_all()
         self.assertTrue(ticket.date_first_response)
-        with freeze_time(local(2026, 11, 21, 9, 0)):
+        with freeze(local(2026, 11, 21, 9, 0)):
             team = self.team.with_user(self.user_manager)
             self.assertEqual(team.frt_ticket_count_7d, 1)
             self.assertEqual(team.frt_hours_7d, 0)

@@ -1,11 +1,9 @@
 from datetime import timedelta
 
-from freezegun import freeze_time
-
 from odoo.tests import Form, tagged, users
 from odoo.tools import mute_logger
 
-from .common import CskhCommon
+from .common import CskhCommon, freeze
 
 
 @tagged('post_install', '-at_install', 'cskh')
@@ -54,16 +52,16 @@ class TestTicket(CskhCommon):
         self.assertEqual(
             [g['stage_id'][0] for g in groups['groups']], self.stages.ids)
 
-    def test_date_closed(self):
+    def test_date_closed_set_on_closing_stage(self):
         ticket = self._create_ticket()
         self.assertFalse(ticket.date_closed)
         self.assertFalse(ticket.is_closed)
-        with freeze_time('2026-03-02 10:00:00'):
+        with freeze('2026-03-02 10:00:00'):
             ticket.stage_id = self.stage_solved
             ticket.flush_recordset()
             self.assertTrue(ticket.is_closed)
             self.assertEqual(str(ticket.date_closed), '2026-03-02 10:00:00')
-        with freeze_time('2026-03-03 10:00:00'):
+        with freeze('2026-03-03 10:00:00'):
             ticket.stage_id = self.stage_cancel
             ticket.flush_recordset()
             self.assertEqual(str(ticket.date_closed), '2026-03-02 10:00:00', "still closed: kept")
@@ -71,11 +69,11 @@ class TestTicket(CskhCommon):
             self.assertFalse(ticket.date_closed)
             self.assertFalse(ticket.is_closed)
 
-    def test_date_assigned(self):
+    def test_date_assigned_set_on_assignment(self):
         ticket = self._create_ticket()
         self.assertFalse(ticket.user_id, "manual team: nobody assigned")
         self.assertFalse(ticket.date_assigned)
-        with freeze_time('2026-03-02 10:00:00'):
+        with freeze('2026-03-02 10:00:00'):
             ticket.with_user(self.user_agent).action_assign_to_me()
             ticket.flush_recordset()
         self.assertEqual(ticket.user_id, self.user_agent)
@@ -145,7 +143,7 @@ class TestTicket(CskhCommon):
         self.assertEqual(ticket.company_id, self.env.company)
         self.assertEqual(ticket.customer_tier, 'vip')
 
-    def test_tracking(self):
+    def test_stage_assignee_priority_tracked_in_one_message(self):
         ticket = self._create_ticket(priority='3')
         self.flush_tracking()
         ticket.with_user(self.user_agent).write(
@@ -174,7 +172,7 @@ class TestTicket(CskhCommon):
         self.assertEqual(action['context']['search_default_filter_unassigned'], 1)
         self.assertEqual(action['context']['default_team_id'], self.team.id)
 
-    def test_stale_tickets(self):
+    def test_open_tickets_rot_after_stage_threshold(self):
         (self.stage_new | self.stage_solved).rotting_threshold_days = 3
         ticket = self._create_ticket()
         closed = self._create_ticket(stage_id=self.stage_solved.id)
@@ -185,7 +183,7 @@ class TestTicket(CskhCommon):
         self.assertFalse(closed.is_rotting, "closed tickets never rot")
         self.assertEqual(self.env['cskh.ticket'].search([('is_rotting', '=', True)]), ticket)
 
-    def test_team_alias(self):
+    def test_team_alias_creates_tickets_of_team(self):
         self.assertEqual(self.team.alias_id.alias_model_id.model, 'cskh.ticket')
         self.assertIn(f"'team_id': {self.team.id}", self.team.alias_id.alias_defaults)
         self.assertEqual(self.team.alias_email, f'hotro@{self.mail_alias_domain.name}')

@@ -2,7 +2,8 @@ from datetime import timedelta
 
 from odoo.fields import Command
 from odoo.tests import HttpCase, new_test_user, tagged
-from odoo.tests.common import freeze_time
+
+from .common import freeze
 
 
 @tagged('post_install', '-at_install', 'cskh', 'cskh_tour')
@@ -129,7 +130,7 @@ class TestManagerTours(HttpCase):
     def test_manager_reads_the_reports(self):
         on_time, late, _open = self.tickets
         on_time.stage_id = self.stage_solved
-        with freeze_time(late.sla_status_ids.deadline + timedelta(days=2)):
+        with freeze(late.sla_status_ids.deadline + timedelta(days=2)):
             late.stage_id = self.stage_solved
         on_time.survey_response_ids._apply_answer(5, nps=10, ces=7, comment='Nhân viên rất nhiệt tình')
         self.assertEqual(sorted(self.tickets.sla_status_ids.mapped('status')), ['failed', 'ongoing', 'reached'])

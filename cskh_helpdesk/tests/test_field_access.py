@@ -39,7 +39,7 @@ class TestPortalFieldAccess(CskhCommon, HttpCase):
         })
 
     @users('cskh_portal_fields')
-    def test_orm_read(self):
+    def test_portal_reads_customer_fields_only(self):
         ticket = self.env['cskh.ticket'].browse(self.ticket.id)
         values = ticket.read(['number', 'name', 'description', 'stage_id', 'priority', 'partner_id',
                               'create_date', 'date_closed', 'is_closed', 'access_url', 'display_name'])[0]
@@ -56,7 +56,7 @@ class TestPortalFieldAccess(CskhCommon, HttpCase):
         self.assertFalse(set(ticket.fields_get()) & set(PORTAL_HIDDEN_FIELDS))
 
     @users('cskh_portal_fields')
-    def test_orm_partner_tier(self):
+    def test_portal_cannot_read_customer_tier(self):
         partner = self.env['res.partner'].browse(self.user_portal.partner_id.id)
         self.assertEqual(partner.read(['name'])[0]['name'], 'Trần Thị Bình')
         with self.assertRaises(AccessError):
@@ -65,7 +65,7 @@ class TestPortalFieldAccess(CskhCommon, HttpCase):
             partner.search([('cskh_customer_tier', '=', 'vip')])
 
     @mute_logger('odoo.http')
-    def test_rpc_read(self):
+    def test_portal_rpc_hides_internal_fields(self):
         self.authenticate('cskh_portal_fields', 'cskh_portal_fields')
         result = self._call_kw('cskh.ticket', 'read', [[self.ticket.id], ['number', 'name']])
         self.assertEqual(result[0]['name'], 'Máy in không hoạt động')

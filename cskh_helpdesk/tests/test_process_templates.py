@@ -1,7 +1,7 @@
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import Form, HttpCase, tagged, users
+from odoo.tests import Form, tagged, users
 
-from .common_sla import CskhSlaCommon, local
+from .common import CskhSlaCommon, local
 
 TEMPLATE_CODES = ('basic', 'b2b', 'retail', 'spa', 'education')
 
@@ -87,7 +87,7 @@ class TestProcessTemplates(CskhSlaCommon):
         self._apply_to_team(self.env.ref('cskh_helpdesk.process_template_retail'), team)
         self.assertIn(ticket.stage_id, team.stage_ids)
 
-    def test_sla_deadlines(self):
+    def test_retail_template_deadlines_in_working_hours(self):
         """A VIP urgent complaint on a Retail team gets its policies in working hours."""
         template = self.env.ref('cskh_helpdesk.process_template_retail')
         team = self._apply_new_team(template, "Bán lẻ", "banle")
@@ -125,7 +125,7 @@ class TestProcessTemplates(CskhSlaCommon):
         self.assertEqual(stage.with_context(lang='en_US').name, "Waiting for Customer")
         self.assertEqual(stage.with_context(lang='vi_VN').name, "Chờ khách hàng phản hồi")
 
-    def test_auto_reply_answers(self):
+    def test_template_keyword_rules_answer_vietnamese(self):
         """The keyword rules of a template match accented Vietnamese text and send their answer."""
         for code, text, subject in (
             ('retail', "Tôi muốn đổi trả sản phẩm vì bị lỗi", "Our return and exchange policy"),
@@ -151,7 +151,7 @@ class TestProcessTemplates(CskhSlaCommon):
         self.assertFalse(self.env['cskh.auto.reply']._find_rule(ticket))
 
     @users('cskh_manager')
-    def test_wizard_preview(self):
+    def test_wizard_preview_lists_new_and_existing(self):
         template = self.env.ref('cskh_helpdesk.process_template_retail')
         wizard_form = self._open_wizard()
         wizard_form.template_id = template
@@ -178,7 +178,7 @@ class TestProcessTemplates(CskhSlaCommon):
         self.assertIn("Follow-up call 2 days after solving", preview)
 
     @users('cskh_manager')
-    def test_wizard_bad_input(self):
+    def test_wizard_refuses_missing_team(self):
         wizard = self.env['cskh.process.template.apply'].create({
             'template_id': self.env.ref('cskh_helpdesk.process_template_basic').id, 'mode': 'update'})
         with self.assertRaises(UserError):
@@ -188,7 +188,7 @@ class TestProcessTemplates(CskhSlaCommon):
             wizard.action_apply()
 
     @users('cskh_agent')
-    def test_wizard_access(self):
+    def test_agent_cannot_apply_or_edit_templates(self):
         with self.assertRaises(AccessError):
             self.env['cskh.process.template.apply'].create({
                 'template_id': self.env.ref('cskh_helpdesk.process_template_basic').id})
@@ -198,88 +198,9 @@ class TestProcessTemplates(CskhSlaCommon):
         with self.assertRaises(AccessError):
             template._apply_to_team(self.team.with_env(self.env))
 
-    def test_team_form_button(self):
+    def test_team_form_button_for_managers_only(self):
         arch = self.env['cskh.team'].with_user(self.user_manager).get_views([(False, 'form')])['views']['form']['arch']
         self.assertIn('Apply a Process Template', arch)
         arch = self.env['cskh.team'].with_user(self.user_agent).get_views([(False, 'form')])['views']['form']['arch']
         self.assertNotIn('Apply a Process Template', arch)
 
-
-@tagged('post_install', '-at_install', 'cskh')
-class TestSettings(CskhSlaCommon, HttpCase):
-
-    FEATURES = ('sla', 'survey', 'auto_reply', 'web_form', 'crm', 'customer_tier')
-
-    def _menus(self, user):
-        return self.env['ir.ui.menu'].with_user(user).load_menus(debug=False)
-
-    def _form_arch(self, model, user):
-        return self.env[model].with_user(user).get_views([(False, 'form')])['views']['form']['arch']
-
-    def _set_features(self, **values):
-        settings = Form(self.env['res.config.settings'])
-        for name, value in values.items():
-            setattr(settings, f'group_cskh_{name}', value)
-        settings.save().execute()
-
-    def test_features_on_by_default(self):
-        settings = Form(self.env['res.config.settings'])
-        for feature in self.FEATURES:
-            self.assertTrue(settings[f'group_cskh_{feature}'], feature)
-            self.assertTrue(self.user_agent.has_group(f'cskh_helpdesk.group_cskh_{feature}'), feature)
-        self.assertIn(self.env.ref('cskh_helpdesk.cskh_sla_menu_config').id, self._menus(self.user_manager))
-        self.assertIn('name="sla"', self._form_arch('cskh.ticket', self.user_agent))
-
-    def test_switch_features_off_and_on(self):
-        sla_menu = self.env.ref('cskh_helpdesk.cskh_sla_menu_config').id
-        sla_report_menu = self.env.ref('cskh_helpdesk.cskh_ticket_sla_menu_analysis').id
-        survey_menu = self.env.ref('cskh_helpdesk.cskh_survey_response_menu_report').id
-        auto_reply_menu = self.env.ref('cskh_helpdesk.cskh_auto_reply_menu_config').id
-
-        self._set_features(sla=False, survey=False, auto_reply=False, customer_tier=False, crm=False)
-        self.assertFalse(self.user_agent.has_group('cskh_helpdesk.group_cskh_sla'))
-        self.assertTrue(self.user_agent.has_group('cskh_helpdesk.group_cskh_web_form'))
-        menus = self._menus(self.user_manager)
-        for menu in (sla_menu, sla_report_menu, survey_menu, auto_reply_menu):
-            self.assertNotIn(menu, menus)
-        self.assertIn(self.env.ref('cskh_helpdesk.cskh_team_menu_config').id, menus)
-        ticket_arch = self._form_arch('cskh.ticket', self.user_agent)
-        self.assertNotIn('name="sla"', ticket_arch)
-        self.assertNotIn('name="survey"', ticket_arch)
-        self.assertNotIn('action_open_lead', ticket_arch)
-        self.assertNotIn('cskh_customer_tier', self._form_arch('res.partner', self.user_agent))
-        self.assertNotIn('name="use_sla"', self._form_arch('cskh.team', self.user_manager))
-
-        self._set_features(sla=True, customer_tier=True)
-        self.assertTrue(self.user_manager.has_group('cskh_helpdesk.group_cskh_sla'))
-        self.assertIn(sla_menu, self._menus(self.user_manager))
-        self.assertIn('name="sla"', self._form_arch('cskh.ticket', self.user_agent))
-        self.assertIn('cskh_customer_tier', self._form_arch('res.partner', self.user_agent))
-        self.assertNotIn(survey_menu, self._menus(self.user_manager))
-
-    def test_settings_links(self):
-        """The Settings page links to the teams, the template wizard and the alias domain."""
-        arch = self.env['res.config.settings'].get_views([(False, 'form')])['views']['form']['arch']
-        for xmlid in ('cskh_helpdesk.cskh_team_action', 'cskh_helpdesk.cskh_process_template_apply_action',
-                      'mail.mail_alias_domain_action'):
-            self.assertIn(f'name="{self.env.ref(xmlid).id}"', arch)
-        self.assertIn('cskh_alias_domain_id', arch)
-        self.assertEqual(Form(self.env['res.config.settings']).cskh_alias_domain_id, self.env.company.alias_domain_id)
-
-    def test_web_form_switch(self):
-        """Switching the portal and web form off closes the public form of every team."""
-        self.team.use_website_form = True
-        self.assertEqual(self.url_open(f'/cskh/submit?team={self.team.id}').status_code, 200)
-        self._set_features(web_form=False)
-        self.assertFalse(self.env['res.config.settings']._cskh_is_feature_enabled('web_form'))
-        self.assertTrue(self.env['res.config.settings']._cskh_is_feature_enabled('sla'))
-        with self.assertNoLogs('odoo.http', 'WARNING'):  # the 404 is raised, not returned
-            self.assertEqual(self.url_open(f'/cskh/submit?team={self.team.id}').status_code, 404)
-            self.assertEqual(self.url_open('/cskh/submit').status_code, 404)
-        self.assertNotIn('name="use_website_form"', self._form_arch('cskh.team', self.user_manager))
-
-    def test_team_survey_button(self):
-        """The team's survey stat button (shown while surveys are on) opens the team's answers."""
-        action = self.team.action_view_survey_responses()
-        self.assertEqual(action['res_model'], 'cskh.survey.response')
-        self.assertEqual(action['context']['search_default_team_id'], self.team.id)

@@ -1,10 +1,11 @@
 import subprocess
 import sys
-from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import formatdate, make_msgid
 
 from odoo.tests import HOST, HttpCase, tagged
 from odoo.tools import file_path, mute_logger
+
+from .common import MAIL_TEMPLATE
 
 
 @tagged('post_install', '-at_install', 'cskh')
@@ -31,14 +32,12 @@ class TestMailgateScript(HttpCase):
         self.assertEqual(team.alias_email, 'support@cskh-mailgate.example.com')
         self.assertTrue(team.ack_template_id, "the default team acknowledges requests")
 
-        message = EmailMessage()
-        message['Subject'] = 'Đơn hàng chưa được giao'
-        message['From'] = 'Võ Thị Hạnh <hanh.vo@example.vn>'
-        message['To'] = team.alias_email
-        message['Message-Id'] = make_msgid(domain='example.vn')
-        message.set_content('Tôi đặt hàng từ tuần trước mà vẫn chưa nhận được.')
+        raw = MAIL_TEMPLATE.format(
+            email_from='Võ Thị Hạnh <hanh.vo@example.vn>', to=team.alias_email, cc='',
+            subject='Đơn hàng chưa được giao', msg_id=make_msgid(domain='example.vn'), date=formatdate(), extra='',
+            body='Tôi đặt hàng từ tuần trước mà vẫn chưa nhận được.')
 
-        result = self._run_mailgate(message.as_bytes())
+        result = self._run_mailgate(raw.encode())
         self.assertEqual(result.returncode, 0, result.stderr.decode(errors='replace'))
 
         ticket = self.env['cskh.ticket'].search([('partner_email', '=', 'hanh.vo@example.vn')])

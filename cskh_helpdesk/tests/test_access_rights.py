@@ -53,7 +53,7 @@ class TestAccess(CskhCommon):
             self.env['cskh.ticket'].browse(self.ticket_open_team.id).unlink()
 
     @users('plain_employee')
-    def test_employee_without_group(self):
+    def test_employee_without_group_reads_no_ticket(self):
         with self.assertRaises(AccessError):
             self.env['cskh.ticket'].search([])
 
@@ -67,7 +67,7 @@ class TestAccess(CskhCommon):
         self.assertNotIn(self.team, self.env['cskh.team'].search([]))
 
     @users('cskh_manager')
-    def test_multi_company_manager(self):
+    def test_manager_limited_to_allowed_companies(self):
         """Managers see all teams' tickets, but only in their allowed companies."""
         with self.assertRaises(AccessError):
             self.env['cskh.ticket'].browse(self.ticket_c2.id).read(['name'])

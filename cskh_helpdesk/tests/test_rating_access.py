@@ -87,13 +87,13 @@ class TestRatingAccess(CskhCommon):
         self.assertIn(self.rating_private.id, self._visible_ratings().ids)
 
     @users('cskh_agent_c2')
-    def test_other_company(self):
+    def test_agent_reads_ratings_of_own_company_only(self):
         ratings = self.env['rating.rating'].with_context(allowed_company_ids=self.company_2.ids)
         visible = ratings.search([('id', 'in', (self.ticket_ratings | self.rating_partner).ids)])
         self.assertEqual(visible.ids, (self.rating_c2 | self.rating_partner).sorted().ids)
 
     @users('cskh_manager')
-    def test_manager(self):
+    def test_manager_reads_every_ticket_rating(self):
         self.assertEqual(self._visible_ratings().ids,
                          (self.rating_open | self.rating_private | self.rating_partner).sorted().ids,
                          "managers see every ticket's rating of their companies")
