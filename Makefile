@@ -2,17 +2,20 @@
 #
 #   make run    serve a demo database on http://localhost:$(PORT) (admin / admin)
 #   make test   install the add-on on fresh databases and run its tests
+#   make lint   OCA's pylint-odoo checks on the add-on (.pylintrc)
 #   make screenshots   retake the README screenshots from the running demo (`make run` first)
 #
 # Any variable below can be overridden: `make run PORT=8070`,
-# `make test TAGS=/cskh_helpdesk:TestSla`, `make test MODULE=base TAGS=/base:TestFloatPrecision`.
+# `make test TAGS=/cskh_helpdesk:TestSlaDeadlines`, `make test MODULE=base TAGS=/base:TestFloatPrecision`.
 # PostgreSQL: a throwaway cluster is started by tools/pg.sh unless PGHOST or
 # DB_HOST points at a server (see tools/pg.sh).
 
 ROOT           := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 
 MODULE         ?= cskh_helpdesk
+# odoo command (default: odoo on PATH, else $(PYTHON) -m odoo) and the Python that imports Odoo
 ODOO           ?=
+PYTHON         ?= python3
 ODOO_ARGS      ?=
 # extra addons directories (comma-separated), appended to --addons-path after the repo root
 EXTRA_ADDONS   ?=
@@ -32,16 +35,17 @@ DEMO_TAGS      ?= cskh_demo/$(MODULE)
 TEST_PORT      ?= 8169
 VERBOSE        ?= 0
 
-export MODULE ODOO ODOO_ARGS EXTRA_ADDONS DB PORT HTTP_INTERFACE TEST_DB TAGS TEST_DEMO TEST_COEXIST DEMO_TAGS TEST_PORT VERBOSE
+export MODULE ODOO PYTHON ODOO_ARGS EXTRA_ADDONS DB PORT HTTP_INTERFACE TEST_DB TAGS TEST_DEMO TEST_COEXIST DEMO_TAGS TEST_PORT VERBOSE
 
 SCREENSHOT_ARGS ?=
 
-.PHONY: help run test test-neighbours bench screenshots pg-start pg-stop pg-status psql reset-demo clean
+.PHONY: help run test lint test-neighbours bench screenshots pg-start pg-stop pg-status psql reset-demo clean
 
 help:
 	@echo "make run     serve database $(DB) with $(MODULE) and demo data on http://localhost:$(PORT) (admin/admin)"
 	@echo "make test    run the $(MODULE) tests on fresh databases; last line: 'N passed, M failed'"
 	@echo "             variables: MODULE TAGS TEST_DEMO=0|1 TEST_COEXIST=0|1 DEMO_TAGS TEST_DB TEST_PORT VERBOSE=1 ODOO_ARGS EXTRA_ADDONS"
+	@echo "make lint    pylint-odoo (OCA's Odoo checks, pinned in tools/lint-requirements.txt) on $(MODULE); must report nothing"
 	@echo "make test-neighbours  run Odoo's own mail/crm/rating/portal test classes with and without $(MODULE)"
 	@echo "             (databases $(TEST_DB)_nb_with/_without; NB_TAGS, NB_RUNS=with to skip the reference run)"
 	@echo "make screenshots  retake cskh_helpdesk/static/description/screenshot_*.png from the demo served by 'make run' (same DB, PORT)"
@@ -57,6 +61,13 @@ run:
 test:
 	@"$(ROOT)/tools/test.sh"
 
+# OCA's Odoo checks (pylint --load-plugins=pylint_odoo --disable=all --enable=odoolint,
+# settings and justified exceptions in .pylintrc)
+lint:
+	@$(PYTHON) -c 'import pylint_odoo' 2>/dev/null || { echo "error: pylint-odoo is missing:" \
+	    "$(PYTHON) -m pip install -r tools/lint-requirements.txt" >&2; exit 2; }
+	@cd "$(ROOT)" && $(PYTHON) -m pylint --rcfile=.pylintrc $(MODULE) && echo "lint: $(MODULE) clean"
+
 # Odoo's own test classes of the apps sharing the mail gateway (test_mail, crm, rating,
 # portal), run post-install with the add-on and without it (tools/test_neighbours.sh)
 NB_TAGS        ?= /cskh_neighbour_tests
@@ -67,7 +78,7 @@ test-neighbours:
 	@"$(ROOT)/tools/test_neighbours.sh"
 
 screenshots:
-	@python3 "$(ROOT)/tools/screenshots.py" --url "http://127.0.0.1:$(PORT)" --db "$(DB)" $(SCREENSHOT_ARGS)
+	@$(PYTHON) "$(ROOT)/tools/screenshots.py" --url "http://127.0.0.1:$(PORT)" --db "$(DB)" $(SCREENSHOT_ARGS)
 
 # benchmark against crm.lead on a fresh database (see README.md, "Scale")
 BENCH_DB       ?= cskh_bench

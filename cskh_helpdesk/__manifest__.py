@@ -4,13 +4,6 @@
     'category': 'Services/Helpdesk',
     'sequence': 50,
     'summary': 'Customer care desk: tickets, teams, SLA in working hours, surveys, CRM links',
-    'description': """
-Customer care helpdesk ("CSKH", chăm sóc khách hàng) for Odoo 19: tickets from
-email, portal, phone and chat; teams and stages; SLA promises counted in
-working hours; automatic acknowledgements and keyword auto-replies;
-satisfaction surveys (CSAT, NPS, CES); CRM links; KPIs and reports; five
-ready-made process templates; complete Vietnamese translation.
-""",
     'author': 'cskh_helpdesk developers',
     'license': 'LGPL-3',
     'depends': [
@@ -82,5 +75,4 @@ ready-made process templates; complete Vietnamese translation.
         ],
     },
     'application': True,
-    'installable': True,
 }

@@ -1,35 +1,32 @@
 #!/usr/bin/env python3
-"""Judge Odoo test runs from their logs (Odoo's exit code alone is not reliable).
+"""Verdict and count of Odoo test runs: Odoo's exit status, and no warning in the log.
 
 Usage:
-    check_log.py [--allow-no-tests] LABEL:LOGFILE:EXITCODE [...]
+    check_log.py [--extra-failed N] LABEL:LOGFILE:EXITCODE [...]
 
-For each run (one Odoo process, its log file and its exit code), the run fails if
-  * the process exited non-zero,
-  * any log record is at level ERROR or CRITICAL,
-  * any log record is at level WARNING, except the known harmless ones listed
-    in HARMLESS_WARNINGS (found by installing `base` alone in Odoo 19),
-  * Odoo's final test summary line is missing, reports failures or errors, or
-    reports that no test ran (unless the run label ends with '?', meaning its
-    tests are optional: zero tests is then fine).
+A run (one Odoo process, its log file and its exit status) fails when
+  * Odoo exited non-zero: `odoo --test-enable --stop-after-init` exits non-zero when a
+    test failed or raised, or when the database could not be loaded;
+  * its log holds a record at level WARNING, ERROR or CRITICAL, except the harmless
+    ones of HARMLESS_WARNINGS (the add-on must install and run without warnings).
+    Odoo logs its closing test summary at WARNING when no test ran: a run whose label
+    ends with '?' may run no test, the others may not.
 
-Odoo 19 ends a --test-enable/--test-tags run with exactly one summary line per
-database, logged by odoo.service.server.ThreadedServer.run() through the
-'odoo.tests.result' logger (INFO if all passed, WARNING if no test ran, ERROR
-otherwise):
+Counting: Odoo 19 ends such a run with one summary line per database, logged by the
+'odoo.tests.result' logger (odoo/service/server.py, text of OdooTestResult.__str__):
 
     ... odoo.tests.result: 0 failed, 0 error(s) of 12 tests when loading database 'cskh_test'
 
-(the text is OdooTestResult.__str__ in odoo/tests/result.py).
-
-Prints the offending lines, then, as the very last line:
+Prints the offending lines of each failed run, then, as the very last line,
 
     N passed, M failed
 
-N = tests run - failed - errors - skipped, M = failed + errors (summed over
-all runs); a run that crashed before printing its summary counts as 1 failed.
-Exit status 0 only if every run is clean.
+N = tests run - failed - errors - skipped, M = failed + errors, summed over all runs;
+a failed run without a summary line (stopped before its tests) counts as 1 failed,
+and --extra-failed N adds N checks that failed outside these runs.
+Exit status 0 only if every run is clean and N is 0.
 """
+import argparse
 import re
 import sys
 
@@ -47,12 +44,9 @@ HARMLESS_WARNINGS = [
     ('odoo.tools.config', re.compile(r'missing --http-interface/http_interface')),
 ]
 
-BAD_LEVELS = {'ERROR', 'CRITICAL'}
-
 
 def check_run(label, path, rc):
     optional_tests = label.endswith('?')
-    label = label.rstrip('?')
     problems = []
     summary = None
     skipped = 0
@@ -60,72 +54,69 @@ def check_run(label, path, rc):
         with open(path, encoding='utf-8', errors='replace') as f:
             lines = f.read().splitlines()
     except OSError as e:
-        return {'label': label, 'problems': [f'cannot read log {path}: {e}'],
-                'passed': 0, 'failed': 1, 'skipped': 0}
+        return {'problems': [f'cannot read log {path}: {e}'], 'passed': 0, 'failed': 1, 'skipped': 0}
 
     for line in lines:
         m = RECORD_RE.match(line)
         if not m:
             continue
         level, logger, msg = m['level'], m['logger'], m['msg']
-        if logger == 'odoo.tests.result':
-            s = SUMMARY_RE.search(msg)
-            if s:
-                summary = {k: int(v) for k, v in s.groupdict().items()}
-                if level == 'WARNING' and summary['total'] == 0:
-                    continue  # judged below, from the counts
+        if logger == 'odoo.tests.result' and (s := SUMMARY_RE.search(msg)):
+            summary = {k: int(v) for k, v in s.groupdict().items()}
+            if summary['total'] == 0:
+                if not optional_tests:
+                    problems.append(f'{line}  <- no test ran (check MODULE / TAGS)')
+                continue
         if level == 'INFO' and SKIP_RE.match(msg):
             skipped += 1
-        if level in BAD_LEVELS:
+        elif level in ('WARNING', 'ERROR', 'CRITICAL') and not (
+                level == 'WARNING' and any(logger == lg and rx.search(msg) for lg, rx in HARMLESS_WARNINGS)):
             problems.append(line)
-        elif level == 'WARNING':
-            if not any(logger == lg and rx.search(msg) for lg, rx in HARMLESS_WARNINGS):
-                problems.append(line)
 
     if rc != 0:
         problems.append(f'odoo exited with status {rc}')
     if summary is None:
-        problems.append("no final test summary line ('... tests when loading database') in the log: "
+        problems.append("no test summary line ('... tests when loading database') in the log: "
                         "Odoo stopped before running the tests (see the errors above / the log)")
-        return {'label': label, 'problems': problems, 'passed': 0, 'failed': 1, 'skipped': skipped}
+        return {'problems': problems, 'passed': 0, 'failed': 1, 'skipped': skipped}
     failed = summary['failed'] + summary['errors']
-    if summary['total'] == 0 and not optional_tests:
-        problems.append('no test ran (check MODULE / TAGS)')
-    if failed:
-        problems.append(f"{summary['failed']} test(s) failed and {summary['errors']} had errors")
-    passed = max(summary['total'] - failed - skipped, 0)
-    return {'label': label, 'problems': problems, 'passed': passed, 'failed': failed,
+    return {'problems': problems, 'passed': max(summary['total'] - failed - skipped, 0), 'failed': failed,
             'skipped': skipped, 'total': summary['total']}
 
 
 def main(argv):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser.add_argument('--extra-failed', type=int, default=0, metavar='N',
+                        help='checks that failed outside these runs, added to the failed count')
+    parser.add_argument('runs', nargs='+', metavar='LABEL:LOGFILE:EXITCODE')
+    args = parser.parse_args(argv)
     runs = []
-    for arg in argv:
+    for arg in args.runs:
         try:
             label, path, rc = arg.rsplit(':', 2)
             runs.append((label, path, int(rc)))
         except ValueError:
-            sys.exit(f'check_log.py: bad argument {arg!r}, expected LABEL:LOGFILE:EXITCODE')
-    if not runs:
-        sys.exit(__doc__)
+            parser.error(f'bad argument {arg!r}, expected LABEL:LOGFILE:EXITCODE')
 
-    results = [check_run(*run) for run in runs]
-    ok = True
-    for (label, path, _rc), res in zip(runs, results):
+    ok = not args.extra_failed
+    passed, failed, skipped = 0, args.extra_failed, 0
+    for label, path, rc in runs:
+        res = check_run(label, path, rc)
         label = label.rstrip('?')
         if res['problems']:
             ok = False
             print(f'FAILED [{label}] (full log: {path}):')
-            shown = res['problems'][:40]
-            for p in shown:
+            for p in res['problems'][:40]:
                 print(f'  {p}')
-            if len(res['problems']) > len(shown):
-                print(f'  ... and {len(res["problems"]) - len(shown)} more')
+            if len(res['problems']) > 40:
+                print(f'  ... and {len(res["problems"]) - 40} more')
+            # a run judged failed counts at least one failure, e.g. for a warning
+            res['failed'] = max(res['failed'], 1)
         else:
             print(f"ok [{label}]: {res.get('total', 0)} tests, {res['skipped']} skipped (log: {path})")
-    passed = sum(r['passed'] for r in results)
-    failed = sum(r['failed'] for r in results)
-    skipped = sum(r['skipped'] for r in results)
+        passed += res['passed']
+        failed += res['failed']
+        skipped += res['skipped']
     if skipped:
         print(f'({skipped} skipped, not counted as passed)')
     print(f'{passed} passed, {failed} failed')

@@ -19,28 +19,20 @@
 # "N passed, M failed"); the exit status is non-zero when a step outside those runs failed
 # (download, extraction, uninstall).
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 RUNS_FILE=${1:?usage: coexist_check.sh RUNS_FILE}
-MODULE=${MODULE:-cskh_helpdesk}
 TEST_DB=${TEST_DB:-cskh_test}
 TEST_PORT=${TEST_PORT:-8169}
 HELPDESK_MGMT_VERSION=${HELPDESK_MGMT_VERSION:-19.0.1.3.2}
-if [ -z "${ODOO:-}" ]; then
-    if command -v odoo >/dev/null 2>&1; then ODOO=odoo; else ODOO="python3 -m odoo"; fi
-fi
-read -ra ODOO_CMD <<< "$ODOO"
-ODOO_ARGS=${ODOO_ARGS:-}
 VERBOSE=${VERBOSE:-0}
-CACHE=$ROOT/.cache
 LOGDIR=$CACHE/test
-DATA_DIR=$CACHE/odoo-data
 WHEELS=$CACHE/coexist
 OTHER=helpdesk_mgmt
 
 mkdir -p "$LOGDIR" "$DATA_DIR" "$WHEELS"
 : > "$RUNS_FILE"
-DBARGS=$("$ROOT/tools/pg.sh" start)
+start_pg
 
 fail() { echo "coexistence check FAILED: $*" >&2; exit 1; }
 
@@ -48,25 +40,20 @@ fail() { echo "coexistence check FAILED: $*" >&2; exit 1; }
 wheel=$(find "$WHEELS" -maxdepth 1 -name "odoo_addon_helpdesk_mgmt-${HELPDESK_MGMT_VERSION}-*.whl" -print -quit)
 if [ -z "$wheel" ]; then
     echo "   downloading odoo-addon-helpdesk-mgmt==$HELPDESK_MGMT_VERSION from PyPI into $WHEELS"
-    if ! python3 -m pip download --quiet --no-deps --only-binary=:all: --dest "$WHEELS" \
+    if ! "$PYTHON" -m pip download --quiet --no-deps --only-binary=:all: --dest "$WHEELS" \
             "odoo-addon-helpdesk-mgmt==$HELPDESK_MGMT_VERSION" 2>"$LOGDIR/coexist-pip.log"; then
         cat "$LOGDIR/coexist-pip.log" >&2
         fail "cannot download the wheel odoo-addon-helpdesk-mgmt==$HELPDESK_MGMT_VERSION from PyPI" \
-             "(no network, or pip missing: 'python3 -m pip' must reach PyPI). This check installs" \
+             "(no network, or pip missing: '$PYTHON -m pip' must reach PyPI). This check installs" \
              "the add-on next to OCA's helpdesk_mgmt; TEST_COEXIST=0 skips it."
     fi
     wheel=$(find "$WHEELS" -maxdepth 1 -name "odoo_addon_helpdesk_mgmt-${HELPDESK_MGMT_VERSION}-*.whl" -print -quit)
 fi
-ADDONS=$(mktemp -d "${TMPDIR:-/tmp}/cskh-coexist-XXXXXX")
-trap 'rm -rf "$ADDONS"' EXIT
-python3 -m zipfile -e "$wheel" "$ADDONS" || fail "cannot extract $wheel"
-[ -f "$ADDONS/odoo/addons/$OTHER/__manifest__.py" ] || fail "$wheel holds no odoo/addons/$OTHER"
-ADDONS_PATH="$ROOT,$ADDONS/odoo/addons${EXTRA_ADDONS:+,$EXTRA_ADDONS}"
-
-fresh_db() {
-    "$ROOT/tools/pg.sh" drop-db "$1"
-    rm -rf "$DATA_DIR/filestore/$1"
-}
+OTHER_ADDONS=$(mktemp -d "${TMPDIR:-/tmp}/cskh-coexist-XXXXXX")
+trap 'rm -rf "$OTHER_ADDONS"' EXIT
+"$PYTHON" -m zipfile -e "$wheel" "$OTHER_ADDONS" || fail "cannot extract $wheel"
+[ -f "$OTHER_ADDONS/odoo/addons/$OTHER/__manifest__.py" ] || fail "$wheel holds no odoo/addons/$OTHER"
+ADDONS_PATH="$ROOT,$OTHER_ADDONS/odoo/addons${EXTRA_ADDONS:+,$EXTRA_ADDONS}"
 
 # run_odoo LABEL LOGFILE ARGS... : one Odoo run, recorded for check_log.py
 run_odoo() {
@@ -74,10 +61,9 @@ run_odoo() {
     local filter=" (WARNING|ERROR|CRITICAL) |odoo\.tests\.result: "
     [ "$VERBOSE" = 1 ] && filter='.'
     set +e
-    # shellcheck disable=SC2086
-    "${ODOO_CMD[@]}" --addons-path="$ADDONS_PATH" $DBARGS --data-dir="$DATA_DIR" \
+    "${ODOO_CMD[@]}" --addons-path="$ADDONS_PATH" "${DBARGS[@]}" --data-dir="$DATA_DIR" \
         --http-interface=127.0.0.1 --http-port="$TEST_PORT" --screenshots="$CACHE/screenshots" \
-        --stop-after-init "$@" $ODOO_ARGS 2>&1 | tee "$log" | grep -E --line-buffered "$filter"
+        --stop-after-init "$@" "${ODOO_EXTRA[@]}" 2>&1 | tee "$log" | grep -E --line-buffered "$filter"
     local rc=${PIPESTATUS[0]}
     set -e
     echo "$label:$log:$rc" >> "$RUNS_FILE"
@@ -87,9 +73,8 @@ run_odoo() {
 run_shell() {
     local db=$1 script=$2 log=$3; shift 3
     set +e
-    # shellcheck disable=SC2086
-    env MODULE="$MODULE" "$@" "${ODOO_CMD[@]}" shell --addons-path="$ADDONS_PATH" $DBARGS \
-        --data-dir="$DATA_DIR" --http-interface=127.0.0.1 -d "$db" --no-http $ODOO_ARGS \
+    env MODULE="$MODULE" "$@" "${ODOO_CMD[@]}" shell --addons-path="$ADDONS_PATH" "${DBARGS[@]}" \
+        --data-dir="$DATA_DIR" --http-interface=127.0.0.1 -d "$db" --no-http "${ODOO_EXTRA[@]}" \
         < "$script" > "$log" 2>&1
     set -e
     if ! grep -q '^[A-Z-]*OK' "$log" || grep -E ' (WARNING|ERROR|CRITICAL) ' "$log" | grep -v 'http_interface'; then

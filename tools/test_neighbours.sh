@@ -18,36 +18,29 @@
 #               cskh_neighbour_test_mail / _crm / _rating / _portal
 #   NB_RUNS     which runs: "with without" (default), or just "with"
 #   TEST_PORT   HTTP port of the test server (tours)              (8169)
-#   ODOO, ODOO_ARGS, VERBOSE   as for tools/test.sh
+#   VERBOSE     1: stream the whole Odoo log
+#   ODOO, PYTHON, ODOO_ARGS, EXTRA_ADDONS   see tools/lib.sh
 #
 # Logs: .cache/test/neighbours-with.log and neighbours-without.log; the last line
 # printed is "N passed, M failed" for the run with the add-on, M counting only the
 # tests that do not fail without it. Exit status non-zero when such a test exists.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 TEST_DB=${TEST_DB:-cskh_test}
 NB_TAGS=${NB_TAGS:-/cskh_neighbour_tests}
 NB_RUNS=${NB_RUNS:-with without}
 TEST_PORT=${TEST_PORT:-8169}
-if [ -z "${ODOO:-}" ]; then
-    if command -v odoo >/dev/null 2>&1; then ODOO=odoo; else ODOO="python3 -m odoo"; fi
-fi
-read -ra ODOO_CMD <<< "$ODOO"
-ODOO_ARGS=${ODOO_ARGS:-}
 VERBOSE=${VERBOSE:-0}
-CACHE=$ROOT/.cache
 LOGDIR=$CACHE/test
-DATA_DIR=$CACHE/odoo-data
-ADDONS="$ROOT,$ROOT/tools/neighbour"
+ADDONS="$ADDONS,$ROOT/tools/neighbour"
 
-python3 -c 'import odoo.release' 2>/dev/null || {
-    echo "error: Odoo 19 is not importable by python3 (see README.md, 'Getting Odoo 19')" >&2; exit 2; }
-python3 -c 'import odoo.addons.test_mail' 2>/dev/null || {
+require_odoo
+"$PYTHON" -c 'import odoo.addons.test_mail' 2>/dev/null || {
     echo "error: Odoo's test modules (test_mail) are not installed next to Odoo" >&2; exit 2; }
 
 mkdir -p "$LOGDIR" "$DATA_DIR"
-DBARGS=$("$ROOT/tools/pg.sh" start)
+start_pg
 
 ARGS=()
 for run in $NB_RUNS; do
@@ -59,16 +52,14 @@ for run in $NB_RUNS; do
     db=${TEST_DB}_nb_$run
     log=$LOGDIR/neighbours-$run.log
     echo "== [neighbours $run cskh_helpdesk] install $modules, tests $NB_TAGS on $db (log: $log)"
-    "$ROOT/tools/pg.sh" drop-db "$db"
-    rm -rf "$DATA_DIR/filestore/$db"
+    fresh_db "$db"
     filter=' (ERROR|CRITICAL) |odoo\.tests\.result: |Starting post tests'
     [ "$VERBOSE" = 1 ] && filter='.'
     start=$(date +%s)
     set +e
-    # shellcheck disable=SC2086
-    "${ODOO_CMD[@]}" --addons-path="$ADDONS" $DBARGS --data-dir="$DATA_DIR" \
+    "${ODOO_CMD[@]}" --addons-path="$ADDONS" "${DBARGS[@]}" --data-dir="$DATA_DIR" \
         --http-interface=127.0.0.1 --http-port="$TEST_PORT" --screenshots="$CACHE/screenshots" \
-        -d "$db" -i "$modules" --test-enable --test-tags "$NB_TAGS" --stop-after-init $ODOO_ARGS 2>&1 \
+        -d "$db" -i "$modules" --test-enable --test-tags "$NB_TAGS" --stop-after-init "${ODOO_EXTRA[@]}" 2>&1 \
         | tee "$log" | grep -E --line-buffered "$filter"
     rc=${PIPESTATUS[0]}
     set -e
@@ -76,4 +67,4 @@ for run in $NB_RUNS; do
     ARGS+=("$run:$log:$rc")
 done
 
-python3 "$ROOT/tools/neighbour/compare.py" "${ARGS[@]}"
+"$PYTHON" "$ROOT/tools/neighbour/compare.py" "${ARGS[@]}"

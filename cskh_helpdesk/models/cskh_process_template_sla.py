@@ -26,7 +26,7 @@ class CskhProcessTemplateSla(models.Model):
     type_line_ids = fields.Many2many(
         'cskh.process.template.type', string="Ticket Types",
         domain="[('template_id', '=', template_id)]")
-    customer_tier = fields.Selection(CUSTOMER_TIERS, string="Customer Tier")
+    customer_tier = fields.Selection(CUSTOMER_TIERS)
     raise_priority = fields.Boolean("Raise Priority on Failure")
 
     _key_unique = models.Constraint('UNIQUE(template_id, key)', "SLA keys must be unique in a template.")

@@ -18,6 +18,6 @@ class CskhProcessTemplateType(models.Model):
     name = fields.Char(required=True, translate=True)
     sequence = fields.Integer(default=10)
     script = fields.Html("Handling Script", translate=True, sanitize=True)
-    suggest_opportunity = fields.Boolean("Suggest Opportunity")
+    suggest_opportunity = fields.Boolean()
 
     _key_unique = models.Constraint('UNIQUE(template_id, key)', "Type keys must be unique in a template.")

@@ -21,13 +21,13 @@ class CskhSla(models.Model):
     description = fields.Html(translate=True)
     sequence = fields.Integer(default=10)
     team_id = fields.Many2one(
-        'cskh.team', string="Team", required=True, index=True, ondelete='cascade',
-        default=_default_team_id)
+        'cskh.team', required=True, index=True, ondelete='cascade',
+        default=lambda self: self._default_team_id())
     company_id = fields.Many2one(related='team_id.company_id', store=True, index=True, string="Company")
     target = fields.Selection([
         ('first_response', "First Response"),
         ('resolution', "Resolution"),
-    ], string="Target", required=True, default='resolution',
+    ], required=True, default='resolution',
         help="First Response: met by the first public answer of an agent.\n"
              "Resolution: met when the ticket reaches the target stage, a later stage or a closing stage.")
     stage_id = fields.Many2one(
@@ -48,7 +48,7 @@ class CskhSla(models.Model):
         'cskh.tag', string="Tags",
         help="The policy applies to tickets having at least one of these tags. Leave empty for all tickets.")
     customer_tier = fields.Selection(
-        CUSTOMER_TIERS, string="Customer Tier",
+        CUSTOMER_TIERS,
         help="The policy applies only to customers of this tier. Leave empty for all customers.")
     raise_priority = fields.Boolean(
         "Raise Priority on Failure",

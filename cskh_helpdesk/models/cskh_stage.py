@@ -19,7 +19,7 @@ class CskhStage(models.Model):
         help="Tickets in a folded stage are collapsed in the kanban view.")
     team_ids = fields.Many2many(
         'cskh.team', 'cskh_stage_team_rel', 'stage_id', 'team_id',
-        string="Teams", default=_default_team_ids,
+        string="Teams", default=lambda self: self._default_team_ids(),
         help="Teams using this stage. A stage can be shared by several teams.")
     is_closed = fields.Boolean(
         "Closing Stage",
@@ -40,7 +40,7 @@ class CskhStage(models.Model):
         "Days to rot", default=0,
         help="Tickets staying longer than this number of days in the stage are marked as stale. "
              "0 disables it.")
-    color = fields.Integer("Color", export_string_translation=False)
+    color = fields.Integer(export_string_translation=False)
     ticket_count = fields.Integer(compute='_compute_ticket_count', export_string_translation=False)
 
     def _compute_ticket_count(self):

@@ -29,7 +29,7 @@ class CskhSurveyResponse(models.Model):
     _check_company_auto = True
 
     ticket_id = fields.Many2one(
-        'cskh.ticket', string="Ticket", required=True, index=True, ondelete='cascade',
+        'cskh.ticket', required=True, index=True, ondelete='cascade',
         check_company=True)
     closure_key = fields.Integer(
         "Closure", required=True, readonly=True,
@@ -38,7 +38,7 @@ class CskhSurveyResponse(models.Model):
     team_id = fields.Many2one(related='ticket_id.team_id', store=True, index=True)
     user_id = fields.Many2one(related='ticket_id.user_id', store=True, string="Assigned to")
     company_id = fields.Many2one(related='ticket_id.company_id', store=True, index=True)
-    rating_id = fields.Many2one('rating.rating', string="Rating", readonly=True, ondelete='set null')
+    rating_id = fields.Many2one('rating.rating', readonly=True, ondelete='set null')
     access_token = fields.Char(
         "Security Token", readonly=True, copy=False, index='btree_not_null', groups='base.group_system',
         help="Key of the survey links emailed to the customer.")
@@ -60,7 +60,7 @@ class CskhSurveyResponse(models.Model):
     nps_category = fields.Selection(
         NPS_CATEGORIES, string="NPS Category", compute='_compute_nps_category', store=True)
     ces = fields.Integer("CES", aggregator='avg', help="Customer effort: how easy it was, from 1 (very hard) to 7 (very easy).")
-    comment = fields.Text("Comment")
+    comment = fields.Text()
     is_low_score = fields.Boolean("Low Score", compute='_compute_is_low_score', store=True)
     low_score_handled = fields.Boolean(readonly=True, copy=False, export_string_translation=False)
 

@@ -12,6 +12,6 @@ class CskhTag(models.Model):
         return randint(1, 11)
 
     name = fields.Char(required=True, translate=True)
-    color = fields.Integer("Color", default=_default_color)
+    color = fields.Integer(default=lambda self: self._default_color())
 
     _name_uniq = models.Constraint('unique (name)', "A tag with the same name already exists.")

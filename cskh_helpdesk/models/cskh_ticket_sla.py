@@ -20,19 +20,19 @@ class CskhTicketSla(models.Model):
     _order = 'deadline asc, id'
     _rec_name = 'sla_id'
 
-    ticket_id = fields.Many2one('cskh.ticket', string="Ticket", required=True, index=True, ondelete='cascade')
+    ticket_id = fields.Many2one('cskh.ticket', required=True, index=True, ondelete='cascade')
     sla_id = fields.Many2one('cskh.sla', string="SLA Policy", required=True, index=True, ondelete='cascade')
     target = fields.Selection(related='sla_id.target', store=True, precompute=True)
-    deadline = fields.Datetime("Deadline", readonly=True, index=True)
+    deadline = fields.Datetime(readonly=True, index=True)
     reached_date = fields.Datetime("Reached on", readonly=True)
     status = fields.Selection([
         ('ongoing', "Ongoing"),
         ('reached', "Reached"),
         ('failed', "Failed"),
-    ], string="Status", required=True, default='ongoing', readonly=True, index=True)
+    ], required=True, default='ongoing', readonly=True, index=True)
     date_failed = fields.Datetime("Failed on", readonly=True)
     paused_hours = fields.Float(
-        "Paused Hours", readonly=True, digits=(16, 2), aggregator='sum',
+        readonly=True, digits=(16, 2), aggregator='sum',
         help="Working hours spent in paused stages, added to the deadline.")
     exceeded_hours = fields.Float(
         "Delay (Working Hours)", compute='_compute_exceeded_hours', store=True, precompute=True, digits=(16, 2),

@@ -9,12 +9,11 @@ class CskhTicketType(models.Model):
     active = fields.Boolean(default=True)
     name = fields.Char(required=True, translate=True)
     sequence = fields.Integer(default=10)
-    color = fields.Integer("Color")
+    color = fields.Integer()
     script = fields.Html(
         "Handling Script", translate=True, sanitize=True,
         help="Guide shown to the agent on tickets of this type: greeting, questions to ask, "
              "solution and closing.")
     suggest_opportunity = fields.Boolean(
-        "Suggest Opportunity",
         help="Tickets of this type are often pre-sales questions: their form invites the agent "
              "to create an opportunity until one is linked.")

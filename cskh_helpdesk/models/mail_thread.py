@@ -79,13 +79,24 @@ class MailThread(models.AbstractModel):
             error, save_original = payload_error
             _logger.info("Mail %s: %s, decoding it as UTF-8", message_dict.get('message_id'), error)
             self._message_parse_repair_charsets(message)
-            values = super()._message_parse_extract_payload(message, message_dict, save_original=save_original)
+            values = self._message_parse_payload_or_raise(message, message_dict, save_original=save_original)
         elif relabelled:
-            values['body'] = super()._message_parse_extract_payload(message, message_dict)['body']
+            values['body'] = self._message_parse_payload_or_raise(message, message_dict)['body']
         if not values.get('body', message_dict.get('body')):
             text = self._message_parse_raw_text(message)
             if text:
                 values['body'] = append_content_to_html('', text, preserve=True)
+        return values
+
+    @api.model
+    def _message_parse_payload_or_raise(self, message, message_dict, save_original=False):
+        """``_message_parse_extract_payload`` once the charsets are relabelled or repaired: an
+        error it still meets is raised, as the mail module does, instead of being kept in
+        ``message_dict`` for routing."""
+        values = self._message_parse_extract_payload(message, message_dict, save_original=save_original)
+        payload_error = message_dict.pop(PAYLOAD_ERROR_KEY, None)
+        if payload_error:
+            raise payload_error[0]
         return values
 
     @api.model

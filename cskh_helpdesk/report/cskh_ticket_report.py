@@ -1,7 +1,7 @@
 from odoo import fields, models
 from odoo.tools import SQL
 
-from odoo.addons.cskh_helpdesk.models.cskh_ticket import CUSTOMER_TIERS, TICKET_PRIORITIES
+from ..models.cskh_ticket import CUSTOMER_TIERS, TICKET_PRIORITIES
 
 
 class CskhTicketReport(models.Model):
@@ -20,20 +20,20 @@ class CskhTicketReport(models.Model):
     _auto = False
     _rec_name = 'ticket_id'
 
-    ticket_id = fields.Many2one('cskh.ticket', string="Ticket", readonly=True)
+    ticket_id = fields.Many2one('cskh.ticket', readonly=True)
     number = fields.Char("Ticket Number", readonly=True)
     name = fields.Char("Subject", readonly=True)
-    team_id = fields.Many2one('cskh.team', string="Team", readonly=True)
+    team_id = fields.Many2one('cskh.team', readonly=True)
     user_id = fields.Many2one('res.users', string="Agent", readonly=True)
-    stage_id = fields.Many2one('cskh.stage', string="Stage", readonly=True)
-    type_id = fields.Many2one('cskh.ticket.type', string="Type", readonly=True)
+    stage_id = fields.Many2one('cskh.stage', readonly=True)
+    type_id = fields.Many2one('cskh.ticket.type', readonly=True)
     channel = fields.Selection(
         lambda self: self.env['cskh.ticket']._fields['channel']._description_selection(self.env),
-        string="Channel", readonly=True)
-    priority = fields.Selection(TICKET_PRIORITIES, string="Priority", readonly=True)
-    customer_tier = fields.Selection(CUSTOMER_TIERS, string="Customer Tier", readonly=True)
+        readonly=True)
+    priority = fields.Selection(TICKET_PRIORITIES, readonly=True)
+    customer_tier = fields.Selection(CUSTOMER_TIERS, readonly=True)
     partner_id = fields.Many2one('res.partner', string="Customer", readonly=True)
-    company_id = fields.Many2one('res.company', string="Company", readonly=True)
+    company_id = fields.Many2one('res.company', readonly=True)
     create_date = fields.Datetime("Created on", readonly=True)
     date_closed = fields.Datetime("Closed on", readonly=True)
     is_closed = fields.Boolean("Closed", readonly=True)

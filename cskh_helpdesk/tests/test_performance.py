@@ -522,10 +522,11 @@ class TestCronConcurrency(CronCursorsCommon):
 
     def _fail_fast(self, *crs):
         for cr in crs:
-            # session settings (the cron commits per batch); the pool resets them
+            # session settings (the cron commits per batch); the pool resets them. This
+            # test's own cursor commits them, so that a later rollback keeps them.
             cr.execute("SET lock_timeout = '2s'")
             cr.execute("SET statement_timeout = '30s'")
-            cr.commit()
+            cr.commit()  # pylint: disable=invalid-commit
 
     def _max_trigger_id(self):
         self.env.cr.execute("SELECT COALESCE(MAX(id), 0) FROM ir_cron_trigger")

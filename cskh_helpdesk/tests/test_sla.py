@@ -122,7 +122,7 @@ class TestSlaPolicies(CskhSlaCommon):
         """A manager creates a policy from the team's smart button."""
         team = self.team.with_user(self.env.user)
         action = team.action_view_slas()
-        with Form(self.env['cskh.sla'].with_context(action['context'])) as form:
+        with Form(self.env['cskh.sla'].with_context(**action['context'])) as form:
             form.name = 'Khách VIP'
             self.assertEqual(form.team_id, team)
             self.assertEqual(form.stage_id, self.stage_solved, "resolution stage by default")

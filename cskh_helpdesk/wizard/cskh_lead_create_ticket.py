@@ -16,8 +16,8 @@ class CskhLeadCreateTicket(models.TransientModel):
     user_id = fields.Many2one(
         'res.users', string="Assigned to", domain="[('share', '=', False)]",
         help="Leave empty to let the team's assignment method choose.")
-    type_id = fields.Many2one('cskh.ticket.type', string="Type")
-    priority = fields.Selection(TICKET_PRIORITIES, string="Priority", default='0', required=True)
+    type_id = fields.Many2one('cskh.ticket.type')
+    priority = fields.Selection(TICKET_PRIORITIES, default='0', required=True)
     name = fields.Char("Subject", compute='_compute_from_lead', store=True, readonly=False, precompute=True, required=True)
     partner_id = fields.Many2one(
         'res.partner', string="Customer", compute='_compute_from_lead', store=True, readonly=False, precompute=True)

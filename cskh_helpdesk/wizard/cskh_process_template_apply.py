@@ -14,13 +14,13 @@ class CskhProcessTemplateApply(models.TransientModel):
 
     template_id = fields.Many2one(
         'cskh.process.template', string="Process Template", required=True,
-        default=_default_template_id)
+        default=lambda self: self._default_template_id())
     template_description = fields.Text(related='template_id.description')
     mode = fields.Selection([
         ('new', "Create a new team"),
         ('update', "Update an existing team"),
     ], string="Apply to", required=True, compute='_compute_mode', store=True, readonly=False, precompute=True)
-    team_id = fields.Many2one('cskh.team', string="Team", domain="[('company_id', 'in', allowed_company_ids)]")
+    team_id = fields.Many2one('cskh.team', domain="[('company_id', 'in', allowed_company_ids)]")
     team_name = fields.Char(compute='_compute_team_values', store=True, readonly=False)
     alias_name = fields.Char(
         "Email Alias", compute='_compute_team_values', store=True, readonly=False,

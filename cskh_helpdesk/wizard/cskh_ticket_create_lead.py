@@ -5,7 +5,7 @@ class CskhTicketCreateLead(models.TransientModel):
     _name = 'cskh.ticket.create.lead'
     _description = "Create a Lead or Opportunity from a Ticket"
 
-    ticket_id = fields.Many2one('cskh.ticket', string="Ticket", required=True, readonly=True)
+    ticket_id = fields.Many2one('cskh.ticket', required=True, readonly=True)
     company_id = fields.Many2one(related='ticket_id.company_id')
     lead_type = fields.Selection(
         [('lead', "Lead"), ('opportunity', "Opportunity")], string="Create a",
@@ -14,9 +14,9 @@ class CskhTicketCreateLead(models.TransientModel):
         "Title", compute='_compute_from_ticket', store=True, readonly=False, precompute=True, required=True)
     partner_id = fields.Many2one(
         'res.partner', string="Customer", compute='_compute_from_ticket', store=True, readonly=False, precompute=True)
-    contact_name = fields.Char("Contact Name", compute='_compute_from_ticket', store=True, readonly=False, precompute=True)
+    contact_name = fields.Char(compute='_compute_from_ticket', store=True, readonly=False, precompute=True)
     email_from = fields.Char("Email", compute='_compute_from_ticket', store=True, readonly=False, precompute=True)
-    phone = fields.Char("Phone", compute='_compute_from_ticket', store=True, readonly=False, precompute=True)
+    phone = fields.Char(compute='_compute_from_ticket', store=True, readonly=False, precompute=True)
     description = fields.Html("Notes", compute='_compute_from_ticket', store=True, readonly=False, precompute=True)
     user_id = fields.Many2one(
         'res.users', string="Salesperson", default=lambda self: self.env.user,
