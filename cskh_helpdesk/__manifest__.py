@@ -1,6 +1,6 @@
 {
     'name': 'CSKH Helpdesk',
-    'version': '19.0.1.2.0',
+    'version': '19.0.1.3.0',
     'category': 'Services/Helpdesk',
     'sequence': 50,
     'summary': 'Customer care desk: tickets, teams, SLA in working hours, surveys, CRM links',
@@ -60,7 +60,6 @@ ready-made process templates; complete Vietnamese translation.
         'report/cskh_ticket_report_views.xml',
         'wizard/cskh_process_template_apply_views.xml',
         'views/cskh_process_template_views.xml',
-        'views/cskh_feature_views.xml',
         'views/res_config_settings_views.xml',
         'views/cskh_helpdesk_menus.xml',
     ],

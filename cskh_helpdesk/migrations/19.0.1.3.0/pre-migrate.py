@@ -1,0 +1,25 @@
+# Since 19.0.1.3.0 the feature groups sit on the nodes of the views themselves. The
+# views that patched them (views/cskh_feature_views.xml) go before the data is loaded:
+# left in place, their xpaths would not find the nodes now wrapped in the main views.
+FEATURE_VIEWS = (
+    'cskh_ticket_view_search_features',
+    'cskh_ticket_view_kanban_features',
+    'cskh_ticket_view_list_features',
+    'cskh_ticket_view_form_features',
+    'cskh_team_view_form_features',
+    'cskh_team_view_kanban_features',
+    'res_partner_view_form_features',
+    'res_partner_view_search_features',
+    'crm_lead_view_form_features',
+)
+
+def migrate(cr, version):
+    cr.execute("""
+        DELETE FROM ir_ui_view
+         WHERE id IN (SELECT res_id FROM ir_model_data
+                       WHERE module = 'cskh_helpdesk' AND model = 'ir.ui.view' AND name IN %s)
+    """, [FEATURE_VIEWS])
+    cr.execute("""
+        DELETE FROM ir_model_data
+         WHERE module = 'cskh_helpdesk' AND model = 'ir.ui.view' AND name IN %s
+    """, [FEATURE_VIEWS])
