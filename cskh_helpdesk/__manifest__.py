@@ -25,10 +25,6 @@ ready-made process templates; complete Vietnamese translation.
     'data': [
         'security/cskh_helpdesk_security.xml',
         'security/ir.model.access.csv',
-        'security/cskh_sla_security.xml',
-        'security/cskh_ticket_report_security.xml',
-        'security/rating_rating_security.xml',
-        'security/cskh_feature_security.xml',
         'data/ir_sequence_data.xml',
         'data/mail_message_subtype_data.xml',
         'data/cskh_stage_data.xml',

@@ -24,3 +24,4 @@ from . import test_coexistence
 from . import test_orm_create
 from . import test_team
 from . import test_feature_views
+from . import test_security_rules

@@ -13,6 +13,15 @@ FEATURE_VIEWS = (
     'crm_lead_view_form_features',
 )
 
+# The rules on ratings are named <model>_rule_<who>: keep the records (their noupdate
+# block would otherwise create a second set next to the old one).
+RENAMED_XMLIDS = {
+    'rating_rating_rule_cskh_employee': 'rating_rating_rule_employee',
+    'rating_rating_rule_cskh_agent': 'rating_rating_rule_agent',
+    'rating_rating_rule_cskh_manager': 'rating_rating_rule_manager',
+}
+
+
 def migrate(cr, version):
     cr.execute("""
         DELETE FROM ir_ui_view
@@ -23,3 +32,10 @@ def migrate(cr, version):
         DELETE FROM ir_model_data
          WHERE module = 'cskh_helpdesk' AND model = 'ir.ui.view' AND name IN %s
     """, [FEATURE_VIEWS])
+    for old, new in RENAMED_XMLIDS.items():
+        cr.execute("""
+            UPDATE ir_model_data
+               SET name = %s
+             WHERE module = 'cskh_helpdesk' AND name = %s
+               AND NOT EXISTS (SELECT 1 FROM ir_model_data WHERE module = 'cskh_helpdesk' AND name = %s)
+        """, [new, old, new])
