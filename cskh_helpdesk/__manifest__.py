@@ -1,6 +1,6 @@
 {
     'name': 'CSKH Helpdesk',
-    'version': '19.0.1.2.0',
+    'version': '19.0.1.3.0',
     'category': 'Services/Helpdesk',
     'sequence': 50,
     'summary': 'Customer care desk: tickets, teams, SLA in working hours, surveys, CRM links',
@@ -18,10 +18,6 @@
     'data': [
         'security/cskh_helpdesk_security.xml',
         'security/ir.model.access.csv',
-        'security/cskh_sla_security.xml',
-        'security/cskh_ticket_report_security.xml',
-        'security/rating_rating_security.xml',
-        'security/cskh_feature_security.xml',
         'data/ir_sequence_data.xml',
         'data/mail_message_subtype_data.xml',
         'data/cskh_stage_data.xml',
@@ -53,7 +49,6 @@
         'report/cskh_ticket_report_views.xml',
         'wizard/cskh_process_template_apply_views.xml',
         'views/cskh_process_template_views.xml',
-        'views/cskh_feature_views.xml',
         'views/res_config_settings_views.xml',
         'views/cskh_helpdesk_menus.xml',
     ],

@@ -160,6 +160,12 @@ class CskhTicket(models.Model):
     company_id = fields.Many2one(
         'res.company', compute='_compute_company_id', store=True,
         readonly=False, required=True, index=True, precompute=True)
+    # the tickets a helpdesk agent sees, defined once: record rules of the ticket and of
+    # the records that follow its visibility (SLA lines, survey answers, ratings, analysis)
+    # filter on it, directly or through their ticket_id.
+    is_agent_visible = fields.Boolean(
+        "Visible to the Agent", compute='_compute_is_agent_visible', search='_search_is_agent_visible',
+        export_string_translation=False)
     # Customer
     partner_id = fields.Many2one(
         'res.partner', string="Customer", index='btree_not_null', tracking=True,
@@ -1567,3 +1573,28 @@ class CskhTicket(models.Model):
             if code:
                 return code
         return self.env.lang
+
+    # ------------------------------------------------------------
+    # SECURITY
+    # ------------------------------------------------------------
+
+    @api.depends_context('uid')
+    @api.depends('team_id.visibility', 'team_id.member_ids', 'team_id.leader_id', 'user_id')
+    def _compute_is_agent_visible(self):
+        visible = self.sudo().filtered_domain(self._search_is_agent_visible('in', [True]))
+        for ticket in self:
+            ticket.is_agent_visible = ticket in visible
+
+    def _search_is_agent_visible(self, operator, value):
+        """Tickets without team, of teams open to the whole company, of the user's teams
+        (member or leader) and assigned to the user."""
+        if operator != 'in':
+            return NotImplemented
+        uid = self.env.uid
+        return Domain.OR([
+            Domain('team_id', '=', False),
+            Domain('team_id.visibility', '=', 'company'),
+            Domain('team_id.member_ids', 'in', [uid]),
+            Domain('team_id.leader_id', '=', uid),
+            Domain('user_id', '=', uid),
+        ])

@@ -23,3 +23,5 @@ from . import test_orm_create
 from . import test_team
 from . import test_resource_calendar
 from . import test_settings
+from . import test_feature_views
+from . import test_security_rules

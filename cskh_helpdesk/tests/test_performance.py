@@ -360,7 +360,7 @@ class TestLoadPerformance(CskhCommon):
             records = Ticket.web_search_read(domain, spec, limit=80)
             self.assertEqual(records['length'], len(tickets))
             self.assertEqual(sum(group['__count'] for group in groups['groups']), len(tickets))
-        self._assert_constant(load, 12, sizes=(100, 250))
+        self._assert_constant(load, 11, sizes=(100, 250))
 
     @users('cskh_agent')
     def test_ticket_list_load(self):
@@ -370,7 +370,7 @@ class TestLoadPerformance(CskhCommon):
         def load(team, tickets):
             records = Ticket.web_search_read([('team_id', '=', team.id)], spec, limit=80)
             self.assertEqual(len(records['records']), min(len(tickets), 80))
-        self._assert_constant(load, 11, sizes=(100, 250))
+        self._assert_constant(load, 10, sizes=(100, 250))
 
     @users('cskh_agent')
     def test_ticket_stage_write_many(self):
@@ -386,7 +386,7 @@ class TestLoadPerformance(CskhCommon):
         # one changes (those resuming from the waiting stage change more), and splits it by
         # chunks of 100 rows: a larger batch may cost one UPDATE more. A query per ticket
         # would add dozens.
-        self._assert_constant(move, 12, sizes=(10, 100), tolerance=1)
+        self._assert_constant(move, 10, sizes=(10, 100), tolerance=1)
 
     @users('cskh_manager')
     def test_team_dashboard_load(self):
