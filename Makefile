@@ -13,6 +13,9 @@
 ROOT           := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 
 MODULE         ?= cskh_helpdesk
+# bridge add-ons of the repository installed, tested and linted with MODULE (comma-separated)
+BRIDGES        ?= $(if $(filter cskh_helpdesk,$(MODULE)),cskh_helpdesk_livechat)
+comma          := ,
 # odoo command (default: odoo on PATH, else $(PYTHON) -m odoo) and the Python that imports Odoo
 ODOO           ?=
 PYTHON         ?= python3
@@ -27,7 +30,7 @@ HTTP_INTERFACE ?= 127.0.0.1
 
 # make test
 TEST_DB        ?= cskh_test
-TAGS           ?= /$(MODULE)
+TAGS           ?= /$(MODULE)$(foreach bridge,$(subst $(comma), ,$(BRIDGES)),$(comma)/$(bridge))
 TEST_DEMO      ?= 1
 # install next to OCA's helpdesk_mgmt too (tools/coexist_check.sh); empty: as TEST_DEMO
 TEST_COEXIST   ?=
@@ -35,7 +38,7 @@ DEMO_TAGS      ?= cskh_demo/$(MODULE)
 TEST_PORT      ?= 8169
 VERBOSE        ?= 0
 
-export MODULE ODOO PYTHON ODOO_ARGS EXTRA_ADDONS DB PORT HTTP_INTERFACE TEST_DB TAGS TEST_DEMO TEST_COEXIST DEMO_TAGS TEST_PORT VERBOSE
+export MODULE BRIDGES ODOO PYTHON ODOO_ARGS EXTRA_ADDONS DB PORT HTTP_INTERFACE TEST_DB TAGS TEST_DEMO TEST_COEXIST DEMO_TAGS TEST_PORT VERBOSE
 
 SCREENSHOT_ARGS ?=
 
@@ -44,7 +47,8 @@ SCREENSHOT_ARGS ?=
 help:
 	@echo "make run     serve database $(DB) with $(MODULE) and demo data on http://localhost:$(PORT) (admin/admin)"
 	@echo "make test    run the $(MODULE) tests on fresh databases; last line: 'N passed, M failed'"
-	@echo "             variables: MODULE TAGS TEST_DEMO=0|1 TEST_COEXIST=0|1 DEMO_TAGS TEST_DB TEST_PORT VERBOSE=1 ODOO_ARGS EXTRA_ADDONS"
+	@echo "             (and the bridge add-ons BRIDGES=$(BRIDGES) in the run without demo data)"
+	@echo "             variables: MODULE BRIDGES TAGS TEST_DEMO=0|1 TEST_COEXIST=0|1 DEMO_TAGS TEST_DB TEST_PORT VERBOSE=1 ODOO_ARGS EXTRA_ADDONS"
 	@echo "make lint    pylint-odoo (OCA's Odoo checks, pinned in tools/lint-requirements.txt) on $(MODULE); must report nothing"
 	@echo "make test-neighbours  run Odoo's own mail/crm/rating/portal test classes with and without $(MODULE)"
 	@echo "             (databases $(TEST_DB)_nb_with/_without; NB_TAGS, NB_RUNS=with to skip the reference run)"
@@ -66,7 +70,8 @@ test:
 lint:
 	@$(PYTHON) -c 'import pylint_odoo' 2>/dev/null || { echo "error: pylint-odoo is missing:" \
 	    "$(PYTHON) -m pip install -r tools/lint-requirements.txt" >&2; exit 2; }
-	@cd "$(ROOT)" && $(PYTHON) -m pylint --rcfile=.pylintrc $(MODULE) && echo "lint: $(MODULE) clean"
+	@cd "$(ROOT)" && $(PYTHON) -m pylint --rcfile=.pylintrc $(MODULE) $(subst $(comma), ,$(BRIDGES)) \
+	    && echo "lint: $(MODULE) $(subst $(comma), ,$(BRIDGES)) clean"
 
 # Odoo's own test classes of the apps sharing the mail gateway (test_mail, crm, rating,
 # portal), run post-install with the add-on and without it (tools/test_neighbours.sh)

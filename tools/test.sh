@@ -2,7 +2,9 @@
 # Run the Odoo tests of one add-on on fresh databases; called by `make test`.
 #
 # Environment (all optional; the Makefile passes its variables):
-#   TAGS       --test-tags of the main run              (/$MODULE)
+#   BRIDGES    bridge add-ons of the repository installed with MODULE in the
+#              main run, comma-separated (cskh_helpdesk_livechat for cskh_helpdesk)
+#   TAGS       --test-tags of the main run              (/$MODULE and /bridge each)
 #   TEST_DB    database of the main run, recreated      (cskh_test)
 #   TEST_DEMO  1: also install on a second fresh database WITH demo data
 #              (must log no warning/error) and run DEMO_TAGS there; 0: skip (1)
@@ -16,14 +18,16 @@
 #   VERBOSE    1: stream the whole Odoo log, not only warnings/errors
 #   MODULE, ODOO, PYTHON, ODOO_ARGS, EXTRA_ADDONS   see tools/lib.sh
 #
-# The main run installs MODULE without demo data and runs TAGS (at_install
-# and post_install tests). Logs go to .cache/test/; the last line printed is
+# The main run installs MODULE and BRIDGES without demo data and runs TAGS
+# (at_install and post_install tests). Logs go to .cache/test/; the last line printed is
 # "N passed, M failed"; the exit status is non-zero when Odoo reports a failed
 # test, or logs a warning or an error (see tools/check_log.py).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-TAGS=${TAGS:-/$MODULE}
+if [ -z "${BRIDGES+set}" ] && [ "$MODULE" = cskh_helpdesk ]; then BRIDGES=cskh_helpdesk_livechat; fi
+BRIDGES=${BRIDGES:-}
+TAGS=${TAGS:-/$MODULE${BRIDGES:+,/${BRIDGES//,/,/}}}
 TEST_DB=${TEST_DB:-cskh_test}
 TEST_DEMO=${TEST_DEMO:-1}
 DEMO_TAGS=${DEMO_TAGS:-cskh_demo/$MODULE}
@@ -52,9 +56,9 @@ run_odoo() {
 
 RUNS=()
 EXTRA_FAILED=0  # checks outside Odoo's test runs (uninstall, coexistence), one failure each
-echo "== [$MODULE] install without demo data, tests $TAGS on $TEST_DB (log: $LOGDIR/test.log)"
+echo "== [$MODULE${BRIDGES:+,$BRIDGES}] install without demo data, tests $TAGS on $TEST_DB (log: $LOGDIR/test.log)"
 fresh_db "$TEST_DB"
-run_odoo "$LOGDIR/test.log" -d "$TEST_DB" -i "$MODULE" --test-enable --test-tags "$TAGS"
+run_odoo "$LOGDIR/test.log" -d "$TEST_DB" -i "$MODULE${BRIDGES:+,$BRIDGES}" --test-enable --test-tags "$TAGS"
 RUNS+=("no demo:$LOGDIR/test.log:$RC")
 
 if [ "$TEST_DEMO" = 1 ]; then

@@ -25,3 +25,4 @@ from . import test_resource_calendar
 from . import test_settings
 from . import test_feature_views
 from . import test_security_rules
+from . import test_log_call

@@ -1,0 +1,3 @@
+from . import cskh_ticket
+from . import discuss_channel
+from . import im_livechat_channel
