@@ -156,6 +156,8 @@ class CskhTicket(models.Model):
         ('web', "Web Form / Portal"),
         ('chat', "Live Chat"),
         ('social', "Social Network"),
+        ('zalo', "Zalo"),
+        ('facebook', "Facebook Messenger"),
         ('store', "In Store"),
         ('other', "Other"),
     ], string="Channel", default='other', required=True, index=True)

@@ -1,0 +1,66 @@
+from odoo import api, fields, models
+
+
+class CskhTicket(models.Model):
+    """Tickets of Zalo and Facebook conversations: the customer's messages come from the
+    webhooks (``cskh.channel.event``), the agents' answers go back through the provider
+    (``cskh.channel.delivery``) instead of an email. Internal notes stay in Odoo."""
+    _inherit = 'cskh.ticket'
+
+    # ---- Channels ----
+    channel_account_id = fields.Many2one(
+        'cskh.channel.account', string="Channel Account", readonly=True, copy=False, index='btree_not_null',
+        help="Zalo OA or Facebook Page of the conversation: answers are sent back through it.")
+    channel_user_id = fields.Char(
+        "Channel User ID", readonly=True, copy=False, groups='cskh_helpdesk.cskh_helpdesk_group_agent',
+        help="The customer's id on the platform, recipient of the answers.")
+    channel_last_inbound_date = fields.Datetime(
+        "Last Customer Message", readonly=True, copy=False,
+        help="When the customer last wrote on the channel (Messenger's answer windows count from it).")
+    channel_delivery_ids = fields.One2many(
+        'cskh.channel.delivery', 'ticket_id', string="Channel Deliveries", copy=False)
+    channel_delivery_failed_count = fields.Integer(
+        "Failed Deliveries", compute='_compute_channel_delivery_failed_count')
+
+    # the conversation's last ticket, looked up for every incoming message
+    _channel_conversation_idx = models.Index(
+        '(channel_account_id, channel_user_id, id) WHERE channel_account_id IS NOT NULL')
+
+    @api.depends('channel_delivery_ids.state')
+    def _compute_channel_delivery_failed_count(self):
+        failed = dict(self.env['cskh.channel.delivery']._read_group(
+            [('ticket_id', 'in', self.ids), ('state', '=', 'failed')], ['ticket_id'], ['__count']))
+        for ticket in self:
+            ticket.channel_delivery_failed_count = failed.get(ticket, 0)
+
+    # ------------------------------------------------------------
+    # Mail gateway
+    # ------------------------------------------------------------
+
+    def _message_post_after_hook(self, message, msg_vals):
+        """An agent's public answer on a channel ticket is queued for the provider."""
+        if self.channel_account_id and self._is_agent_public_reply(message, msg_vals):
+            self._channel_queue_delivery(message)
+        return super()._message_post_after_hook(message, msg_vals)
+
+    def _notify_get_recipients(self, message, msg_vals=False, **kwargs):
+        """The customer of a channel ticket reads the answers in the app: no email."""
+        recipients = super()._notify_get_recipients(message, msg_vals=msg_vals, **kwargs)
+        if len(self) != 1 or not self.channel_account_id or not self.partner_id:
+            return recipients
+        return [data for data in recipients if not (data['id'] == self.partner_id.id and data['notif'] == 'email')]
+
+    def _channel_queue_delivery(self, message):
+        """Queue ``message`` for the conversation's platform and wake the sending cron up
+        (it sends after this transaction is committed, never an answer rolled back)."""
+        self.ensure_one()
+        ticket = self.sudo()
+        if not (ticket.channel_account_id.active and ticket.channel_user_id):
+            return
+        self.env['cskh.channel.delivery'].sudo().create({
+            'ticket_id': ticket.id,
+            'account_id': ticket.channel_account_id.id,
+            'message_id': message.id,
+            'recipient_id': ticket.channel_user_id,
+        })
+        self.env['cskh.channel.delivery']._get_send_cron()._trigger()
