@@ -7,9 +7,8 @@ from datetime import timedelta
 import requests
 
 from odoo import api, fields, models
-from odoo.tools import SQL, LazyTranslate
+from odoo.tools import SQL
 
-_lt = LazyTranslate(__name__)
 _logger = logging.getLogger(__name__)
 
 CHANNEL_PROVIDERS = [
@@ -311,7 +310,8 @@ class CskhChannelAccount(models.Model):
         """Refresh the Zalo access tokens expiring soon, one account per commit (a refresh
         token works once: a new pair must never be lost in a rolled back batch)."""
         accounts = self.sudo().search([
-            ('provider', '=', 'zalo_oa'), ('zalo_refresh_token', '!=', False),
+            ('provider', '=', 'zalo_oa'), ('zalo_refresh_token', '!=', False), '|',
+            ('zalo_token_expiry', '=', False),
             ('zalo_token_expiry', '<=', fields.Datetime.now() + ZALO_TOKEN_REFRESH_MARGIN),
         ])
         Cron = self.env['ir.cron']

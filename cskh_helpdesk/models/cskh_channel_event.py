@@ -1,7 +1,6 @@
 import json
 import logging
-import mimetypes
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from urllib.parse import unquote, urlsplit
 
 from markupsafe import Markup, escape
@@ -111,7 +110,7 @@ class CskhChannelEvent(models.Model):
     def _timestamp_to_datetime(self, timestamp):
         """Providers stamp events in milliseconds since the epoch (Zalo as a string)."""
         try:
-            return datetime.utcfromtimestamp(int(timestamp) / 1000)
+            return datetime.fromtimestamp(int(timestamp) / 1000, UTC).replace(tzinfo=None)
         except (TypeError, ValueError, OverflowError, OSError):
             return fields.Datetime.now()
 
@@ -188,10 +187,10 @@ class CskhChannelEvent(models.Model):
         """Process these events in order. The customers and their conversations' last
         tickets are looked up for the whole batch at once; each event then runs in a
         savepoint, so that one failing event leaves the others done."""
-        self = self.sudo()
-        partners = self._get_known_partners()
-        tickets = self._get_last_tickets()
-        for event in self:
+        events = self.sudo()
+        partners = events._get_known_partners()
+        tickets = events._get_last_tickets()
+        for event in events:
             try:
                 with self.env.cr.savepoint():
                     ticket, partner = event._process_one(partners, tickets)
@@ -340,7 +339,7 @@ class CskhChannelEvent(models.Model):
         if path_name and '.' in path_name:
             return path_name
         extension = {'image': '.jpg', 'gif': '.gif', 'audio': '.mp3', 'video': '.mp4'}.get(kind, '')
-        return f"{self.provider_message_id[-12:]}_{index}{extension or mimetypes.guess_extension('') or ''}"
+        return f"{self.provider_message_id[-12:]}_{index}{extension}"
 
     def _record_failure(self, error):
         """Keep the error and try again later with a growing delay, or give up."""

@@ -38,10 +38,25 @@ class CskhTicket(models.Model):
     # ------------------------------------------------------------
 
     def _message_post_after_hook(self, message, msg_vals):
-        """An agent's public answer on a channel ticket is queued for the provider."""
-        if self.channel_account_id and self._is_agent_public_reply(message, msg_vals):
+        """An agent's public answer on a channel ticket, or an automatic answer to its
+        customer (acknowledgement, auto-reply, stage template), is queued for the provider."""
+        if self.channel_account_id and (
+                self._is_agent_public_reply(message, msg_vals) or self._is_channel_auto_answer(message, msg_vals)):
             self._channel_queue_delivery(message)
         return super()._message_post_after_hook(message, msg_vals)
+
+    def _is_channel_auto_answer(self, message, msg_vals):
+        if msg_vals.get('message_type', message.message_type) != 'auto_comment':
+            return False
+        return self.partner_id.id in msg_vals.get('partner_ids', message.partner_ids.ids)
+
+    def _may_send_auto_email(self):
+        """Automatic answers of a channel ticket go back on the channel, whether the customer
+        has an email or not (the channel customer is never emailed, see ``_notify_get_recipients``)."""
+        self.ensure_one()
+        if self.channel_account_id and self.partner_id:
+            return not self.env.context.get('cskh_mail_automatic') and self.channel_account_id.active
+        return super()._may_send_auto_email()
 
     def _notify_get_recipients(self, message, msg_vals=False, **kwargs):
         """The customer of a channel ticket reads the answers in the app: no email."""

@@ -23,3 +23,5 @@ from . import test_message_lang
 from . import test_coexistence
 from . import test_orm_create
 from . import test_team
+from . import test_channel_zalo
+from . import test_channel_facebook

@@ -113,6 +113,20 @@ class TestChannelZaloConversation(CskhChannelCommon):
         self.assertEqual(len(self.env['res.partner'].search([('cskh_zalo_user_id', '=', '2512523625412515')])), 1)
         self.assertEqual(len(self.provider.calls('/v3.0/oa/user/detail', 'GET')), 1)
 
+    def test_acknowledgement_on_channel(self):
+        """The team's acknowledgement reaches the customer on Zalo, not by email."""
+        self.team.ack_template_id = self.env.ref('cskh_helpdesk.mail_template_ticket_ack')
+        self._post_zalo(self._zalo_payload('msg-ack'))
+        self._process_events()
+        ticket = self._events().ticket_id
+        ack = ticket.channel_delivery_ids.message_id
+        self.assertEqual(ack.message_type, 'auto_comment')
+        self.assertFalse(self.env['mail.notification'].search(
+            [('mail_message_id', '=', ack.id), ('notification_type', '=', 'email')]))
+        self._send_deliveries()
+        [call] = self.provider.calls('/v3.0/oa/message/cs')
+        self.assertIn(ticket.number, call['json']['message']['text'])
+
     def test_reopen_window(self):
         self._post_zalo(self._zalo_payload('msg-1'))
         self._process_events()
