@@ -6,6 +6,9 @@ from odoo.http import request
 
 _logger = logging.getLogger(__name__)
 
+# largest webhook body read and hashed (Messenger batches are a few hundred kB at most)
+MAX_WEBHOOK_BODY = 4 * 1024 * 1024
+
 
 class CskhChannelWebhook(http.Controller):
     """Webhook endpoints of the Zalo OA and Facebook Page channel accounts.
@@ -26,6 +29,14 @@ class CskhChannelWebhook(http.Controller):
     def _forbidden(self):
         return request.make_response('Forbidden', headers=[('Content-Type', 'text/plain')], status=403)
 
+    def _read_body(self):
+        """The raw body, or None when it is larger than any genuine event batch."""
+        length = request.httprequest.content_length
+        if length is not None and length > MAX_WEBHOOK_BODY:
+            return None
+        raw_body = request.httprequest.get_data()
+        return raw_body if len(raw_body) <= MAX_WEBHOOK_BODY else None
+
     def _ok(self, body='OK'):
         return request.make_response(body, headers=[('Content-Type', 'text/plain')])
 
@@ -35,8 +46,8 @@ class CskhChannelWebhook(http.Controller):
         """Zalo OA events, signed ``X-ZEvent-Signature: mac=sha256(app id + body + timestamp
         + OA secret key)`` where the timestamp is the event's own ``timestamp`` field."""
         account = self._get_account(account_id, 'zalo_oa')
-        raw_body = request.httprequest.get_data()
-        payload = self._load_json(raw_body)
+        raw_body = self._read_body()
+        payload = self._load_json(raw_body) if raw_body is not None else None
         timestamp = payload.get('timestamp') if isinstance(payload, dict) else None
         signature = request.httprequest.headers.get('X-ZEvent-Signature')
         if not account or payload is None or not account._check_zalo_signature(raw_body, timestamp, signature):
@@ -62,9 +73,9 @@ class CskhChannelWebhook(http.Controller):
     def cskh_webhook_facebook(self, account_id, **kwargs):
         """Messenger events, signed ``X-Hub-Signature-256: sha256=HMAC-SHA256(app secret, body)``."""
         account = self._get_account(account_id, 'facebook_page')
-        raw_body = request.httprequest.get_data()
+        raw_body = self._read_body()
         signature = request.httprequest.headers.get('X-Hub-Signature-256')
-        if not account or not account._check_facebook_signature(raw_body, signature):
+        if not account or raw_body is None or not account._check_facebook_signature(raw_body, signature):
             _logger.info("Facebook webhook refused for channel account %s", account_id)
             return self._forbidden()
         payload = self._load_json(raw_body)

@@ -308,7 +308,8 @@ class CskhChannelEvent(models.Model):
                 texts.append(self._format_location(payload.get('coordinates') or {}))
             elif kind == 'link':
                 url = payload.get('url') or ''
-                texts.append(Markup('<a href="%s" target="_blank">%s</a>') % (url, url))
+                link = Markup('<a href="%s" target="_blank">%s</a>') % (url, url)
+                texts.append(link if url.startswith(('https://', 'http://')) else escape(url))
             elif payload.get('url'):
                 name = self._get_attachment_name(kind, payload, index)
                 content = self.account_id._download_attachment(payload['url'])

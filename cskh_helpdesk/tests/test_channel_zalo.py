@@ -50,9 +50,12 @@ class TestChannelZaloWebhook(CskhChannelCommon):
         self.assertFalse(self.env['cskh.channel.event'].with_context(active_test=False).search(
             [('provider_message_id', '=', 'msg-forged')]))
 
-    def test_unparsable_body_refused(self):
+    def test_unparsable_or_huge_body_refused(self):
         response = self._post_zalo(None, signature='mac=00', raw=b'not json')
         self.assertEqual(response.status_code, 403)
+        payload = self._zalo_payload('msg-huge', text='x' * (5 * 1024 * 1024))
+        self.assertEqual(self._post_zalo(payload).status_code, 403, "signed, but larger than any real event")
+        self.assertFalse(self._events())
 
     def test_accepted_once(self):
         """Zalo retries a delivery it did not see answered: the message is stored and
@@ -299,12 +302,28 @@ class TestChannelZaloReply(CskhChannelCommon):
         self._run_cron('cskh_helpdesk.cskh_channel_account_cron_refresh_token')
         self.assertEqual(len(self.provider.calls('/v4/oa/access_token')), 1, "not again: the new token is fresh")
 
-    def test_secrets_system_only(self):
-        account = self.zalo.with_user(self.user_manager)
-        self.assertEqual(account.name, 'Zalo OA Cửa hàng')
-        self.assertTrue(account.webhook_url.endswith(f'/cskh/webhook/zalo/{self.zalo.id}'))
-        for fname in ('zalo_oa_secret_key', 'zalo_app_secret_key', 'zalo_access_token', 'zalo_refresh_token'):
-            with self.subTest(fname=fname), self.assertRaises(AccessError):
-                account.read([fname])
+    def test_access(self):
+        """Managers configure the accounts, agents only read what they are, the secrets
+        are for system administrators; agents see the events of the tickets they see."""
+        for user in (self.user_manager, self.user_agent):
+            account = self.zalo.with_user(user)
+            self.assertEqual(account.name, 'Zalo OA Cửa hàng')
+            self.assertTrue(account.webhook_url.endswith(f'/cskh/webhook/zalo/{self.zalo.id}'))
+            for fname in ('zalo_oa_secret_key', 'zalo_app_secret_key', 'zalo_access_token', 'zalo_refresh_token'):
+                with self.subTest(user=user.name, fname=fname), self.assertRaises(AccessError):
+                    account.read([fname])
+        self.zalo.with_user(self.user_manager).reopen_days = 3
         with self.assertRaises(AccessError):
-            self.zalo.with_user(self.user_agent).read(['name'])
+            self.zalo.with_user(self.user_agent).reopen_days = 5
+        with self.assertRaises(AccessError):
+            self.env['cskh.channel.account'].with_user(self.user_agent).create(
+                {'name': 'X', 'provider': 'zalo_oa', 'team_id': self.team.id})
+        self.team.visibility = 'members'
+        self._agent_reply(self.ticket, 'Dạ vâng')
+        Event = self.env['cskh.channel.event']
+        self.assertEqual(Event.with_user(self.user_agent).search([]), self._events())
+        self.assertFalse(Event.with_user(self.user_agent_3).search([]), "not a member of the ticket's team")
+        self.assertEqual(
+            self.env['cskh.channel.delivery'].with_user(self.user_agent).search([]), self.ticket.channel_delivery_ids)
+        self.assertEqual(len(self.ticket.channel_delivery_ids), 1)
+        self.assertFalse(self.env['cskh.channel.delivery'].with_user(self.user_agent_3).search([]))
