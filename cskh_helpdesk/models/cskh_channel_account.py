@@ -7,6 +7,7 @@ from datetime import timedelta
 import requests
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 _logger = logging.getLogger(__name__)
@@ -297,6 +298,39 @@ class CskhChannelAccount(models.Model):
     # ------------------------------------------------------------
     # Actions and crons
     # ------------------------------------------------------------
+
+    def action_test_connection(self):
+        """Check the credentials with a harmless call (the OA's or the page's name)."""
+        self.ensure_one()
+        try:
+            if self.provider == 'zalo_oa':
+                data = self._zalo_request('GET', '/v2.0/oa/getoa')
+                name = (data.get('data') or {}).get('name')
+            else:
+                name = self._facebook_request('GET', f'/{self.facebook_page_id}', params={'fields': 'name'}).get('name')
+        except ChannelProviderError as error:
+            raise UserError(self.env._("The provider refused the connection: %(error)s", error=error)) from None
+        return self._notify_action(self.env._("Connected to %(name)s.", name=name or self.name))
+
+    def action_facebook_subscribe_page(self):
+        """Subscribe the app to the page's messages (what "Add subscriptions" does in the
+        Meta app dashboard), so that Messenger calls the webhook."""
+        self.ensure_one()
+        try:
+            data = self._facebook_request(
+                'POST', f'/{self.facebook_page_id}/subscribed_apps', params={'subscribed_fields': 'messages'})
+        except ChannelProviderError as error:
+            raise UserError(self.env._("Facebook refused the subscription: %(error)s", error=error)) from None
+        if not data.get('success'):
+            raise UserError(self.env._("Facebook did not confirm the subscription."))
+        return self._notify_action(self.env._("The page's messages now reach this helpdesk."))
+
+    def _notify_action(self, message):
+        return {
+            'type': 'ir.actions.client',
+            'tag': 'display_notification',
+            'params': {'message': message, 'type': 'success', 'sticky': False},
+        }
 
     def action_view_tickets(self):
         self.ensure_one()

@@ -100,8 +100,14 @@ class FakeProvider:
             user_id = json.loads(record['query'].get('data') or '{}').get('user_id')
             return 200, {'error': 0, 'message': 'Success',
                          'data': {'user_id': user_id, 'display_name': self.profiles.get(user_id, 'Trần Thị Bình')}}
+        if path == '/v2.0/oa/getoa':
+            return 200, {'error': 0, 'message': 'Success', 'data': {'oa_id': '579745863508352884', 'name': 'Cửa hàng ABC'}}
+        if path.endswith('/subscribed_apps'):
+            return 200, {'success': True}
         if path.endswith('/messages'):
             return 200, {'recipient_id': '1', 'message_id': f'm_fb-{n}'}
+        if path.startswith('/v19.0/') and record['query'].get('fields') == 'name':
+            return 200, {'name': 'Fanpage ABC', 'id': path.rsplit('/', 1)[-1]}
         if path.startswith('/v19.0/'):
             return 200, {'first_name': 'Lê', 'last_name': 'Văn Cường', 'id': path.rsplit('/', 1)[-1]}
         return 404, {'error': {'message': 'Unknown endpoint'}}

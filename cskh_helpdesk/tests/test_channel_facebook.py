@@ -3,6 +3,7 @@ import logging
 from datetime import timedelta
 
 from odoo import fields
+from odoo.exceptions import UserError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
@@ -33,6 +34,17 @@ class TestChannelFacebookWebhook(CskhChannelCommon):
                 self.assertEqual(self._verify(**params).status_code, 403)
         self.assertEqual(self._verify(account=self.zalo, **{
             'hub.mode': 'subscribe', 'hub.verify_token': 'verify-me-please', 'hub.challenge': '1'}).status_code, 403)
+
+    def test_setup_buttons(self):
+        action = self.facebook.action_test_connection()
+        self.assertIn('Fanpage ABC', action['params']['message'])
+        self.facebook.action_facebook_subscribe_page()
+        [call] = self.provider.calls('/subscribed_apps')
+        self.assertEqual(call['path'], f'/v19.0/{self.facebook.facebook_page_id}/subscribed_apps')
+        self.assertEqual(call['query'], {'subscribed_fields': 'messages', 'access_token': 'page-token-fb'})
+        self.provider.fail_next('/subscribed_apps', 400, {'error': {'message': '(#200) Permissions error'}})
+        with self.assertRaisesRegex(UserError, 'Permissions error'):
+            self.facebook.action_facebook_subscribe_page()
 
     def test_signature_refused(self):
         payload = self._facebook_payload(self._facebook_messaging('m_refused'))

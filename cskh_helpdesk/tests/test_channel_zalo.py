@@ -2,7 +2,7 @@ import json
 from datetime import timedelta
 
 from odoo import fields
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 from odoo.tests.common import freeze_time
 from odoo.tools import mute_logger
@@ -294,6 +294,13 @@ class TestChannelZaloReply(CskhChannelCommon):
         self.assertGreater(self.zalo.zalo_token_expiry, fields.Datetime.now() + timedelta(hours=24))
         [send] = self.provider.calls('/v3.0/oa/message/cs')
         self.assertEqual(send['headers']['access_token'], new_token)
+
+    def test_test_connection(self):
+        action = self.zalo.action_test_connection()
+        self.assertIn('Cửa hàng ABC', action['params']['message'])
+        self.provider.fail_next('/v2.0/oa/getoa', 200, {'error': -216, 'message': 'Access token is invalid'})
+        with self.assertRaisesRegex(UserError, 'Access token is invalid'):
+            self.zalo.action_test_connection()
 
     def test_token_refresh_cron(self):
         self.zalo.zalo_token_expiry = fields.Datetime.now() + timedelta(minutes=30)
