@@ -16,6 +16,8 @@ MAX_DELIVERY_ATTEMPTS = 5
 # human agent (HUMAN_AGENT tag) within 7 days, nothing later
 FACEBOOK_RESPONSE_WINDOW = timedelta(hours=24)
 FACEBOOK_HUMAN_AGENT_WINDOW = timedelta(days=7)
+# longest text message both APIs take (Zalo and Messenger: 2000 characters)
+MAX_TEXT_LENGTH = 2000
 
 
 class CskhChannelDelivery(models.Model):
@@ -117,10 +119,25 @@ class CskhChannelDelivery(models.Model):
         self.write({'state': 'sent', 'date_sent': fields.Datetime.now(), 'error': False, 'next_attempt_date': False})
 
     def _get_parts(self):
-        """What to send: the plain text of the answer (if any), then its attachments."""
+        """What to send: the plain text of the answer (if any, in messages of at most
+        ``MAX_TEXT_LENGTH`` characters), then its attachments."""
         message = self.message_id
         text = html2plaintext(message.body or '').strip()
-        return ([text] if text else []) + list(message.attachment_ids.sorted('id'))
+        return self._split_text(text) + list(message.attachment_ids.sorted('id'))
+
+    @api.model
+    def _split_text(self, text):
+        """``text`` cut in pieces the providers accept, at line breaks when possible."""
+        pieces = []
+        while len(text) > MAX_TEXT_LENGTH:
+            cut = text.rfind('\n', 0, MAX_TEXT_LENGTH)
+            if cut <= 0:
+                cut = text.rfind(' ', 0, MAX_TEXT_LENGTH)
+            if cut <= 0:
+                cut = MAX_TEXT_LENGTH
+            pieces.append(text[:cut].strip())
+            text = text[cut:].strip()
+        return pieces + ([text] if text else [])
 
     def _send_part(self, part, messaging):
         account = self.account_id

@@ -224,6 +224,16 @@ class TestChannelZaloReply(CskhChannelCommon):
         self.assertTrue(delivery.provider_message_id.startswith('zalo-msg-'))
         self.assertTrue(self.ticket.date_first_response, "counts as the first response")
 
+    def test_long_reply_split(self):
+        paragraph = 'Dạ, chính sách đổi trả của shop như sau. ' * 30  # 1230 characters
+        self._agent_reply(self.ticket, f'<p>{paragraph}</p><p>{paragraph}</p><p>{paragraph}</p>')
+        self._send_deliveries()
+        texts = [call['json']['message']['text'] for call in self.provider.calls('/v3.0/oa/message/cs')]
+        self.assertEqual(len(texts), 3)
+        self.assertTrue(all(len(text) <= 2000 for text in texts))
+        self.assertEqual(''.join(texts).replace(' ', '').replace('\n', ''),
+                         (paragraph * 3).replace(' ', ''))
+
     def test_reply_with_attachments(self):
         attachments = self.env['ir.attachment'].create([
             {'name': 'anh.png', 'raw': b'\x89PNG fake', 'mimetype': 'image/png',
