@@ -23,6 +23,8 @@ ZALO_MESSAGE_EVENTS = {
     'user_send_text', 'user_send_image', 'user_send_file', 'user_send_sticker', 'user_send_gif',
     'user_send_location', 'user_send_link', 'user_send_audio', 'user_send_video', 'user_send_business_card',
 }
+# processed events are kept this long: long enough to recognise any retry of the provider
+EVENT_RETENTION_DAYS = 30
 # partner field keeping each provider's id of a customer
 PARTNER_ID_FIELDS = {'zalo_oa': 'cskh_zalo_user_id', 'facebook_page': 'cskh_facebook_psid'}
 
@@ -354,6 +356,13 @@ class CskhChannelEvent(models.Model):
         else:
             values['next_attempt_date'] = fields.Datetime.now() + timedelta(minutes=2 ** attempts)
         self.write(values)
+
+    @api.autovacuum
+    def _gc_done_events(self):
+        """Forget the processed events once no provider retries them any more (their
+        messages are on the tickets); failed ones stay for the managers to look at."""
+        limit = fields.Datetime.now() - timedelta(days=EVENT_RETENTION_DAYS)
+        self.sudo().search([('state', '=', 'done'), ('create_date', '<', limit)]).unlink()
 
     def action_retry(self):
         self.write({'state': 'pending', 'attempt_count': 0, 'next_attempt_date': False})

@@ -78,6 +78,16 @@ class TestChannelZaloWebhook(CskhChannelCommon):
         customer_messages = event.ticket_id.message_ids.filtered(lambda m: m.author_id == event.ticket_id.partner_id)
         self.assertEqual(len(customer_messages), 1)
 
+    def test_done_events_forgotten(self):
+        self._post_zalo(self._zalo_payload('msg-old'))
+        self._process_events()
+        event = self._events()
+        self.env['cskh.channel.event']._gc_done_events()
+        self.assertTrue(event.exists(), "kept while the provider may retry it")
+        with freeze_time(fields.Datetime.now() + timedelta(days=31)):
+            self.env['cskh.channel.event']._gc_done_events()
+        self.assertFalse(event.exists())
+
     def test_other_events_ignored(self):
         """Follows, the OA's own messages, or messages to another OA are not queued."""
         follow = dict(self._zalo_payload('msg-x'), event_name='follow')
