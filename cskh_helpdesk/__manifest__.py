@@ -78,6 +78,9 @@ ready-made process templates; complete Vietnamese translation.
         'demo/cskh_portal_demo.xml',
     ],
     'assets': {
+        'web.assets_backend': [
+            'cskh_helpdesk/static/src/chatter/**/*',
+        ],
         'web.assets_frontend': [
             'cskh_helpdesk/static/src/interactions/**/*',
         ],

@@ -23,3 +23,4 @@ from . import cskh_channel_account
 from . import cskh_channel_event
 from . import cskh_channel_delivery
 from . import cskh_ticket_channel
+from . import mail_message

@@ -5,6 +5,8 @@ from odoo import api, fields, models
 from odoo.fields import Domain
 from odoo.tools import html2plaintext
 
+from odoo.addons.mail.tools.discuss import Store
+
 from .cskh_channel_account import ChannelProviderError
 from .utils import lock_next_batch, run_batch
 
@@ -115,8 +117,17 @@ class CskhChannelDelivery(models.Model):
                 self.write({'parts_sent': index + 1, 'provider_message_id': provider_id or self.provider_message_id})
         except ChannelProviderError as error:
             self._record_failure(error)
-            return
-        self.write({'state': 'sent', 'date_sent': fields.Datetime.now(), 'error': False, 'next_attempt_date': False})
+        else:
+            self.write({'state': 'sent', 'date_sent': fields.Datetime.now(), 'error': False, 'next_attempt_date': False})
+        self._bus_send_state()
+
+    def _bus_send_state(self):
+        """Update the state shown under the answer in its author's open chatter."""
+        message = self.message_id
+        user = message.author_id.main_user_id
+        if user and not user.share:
+            Store(bus_channel=user).add(
+                message, [{'cskh_channel_delivery': message._cskh_get_channel_delivery_data()}]).bus_send()
 
     def _get_parts(self):
         """What to send: the plain text of the answer (if any, in messages of at most

@@ -7,6 +7,8 @@ from odoo.tests import tagged
 from odoo.tests.common import freeze_time
 from odoo.tools import mute_logger
 
+from odoo.addons.mail.tools.discuss import Store
+
 from .common_channel import CskhChannelCommon
 
 
@@ -204,6 +206,31 @@ class TestChannelZaloConversation(CskhChannelCommon):
         self.assertEqual(event.state, 'failed')
 
 
+@tagged('post_install', '-at_install', 'cskh', 'cskh_tour')
+class TestChannelZaloTour(CskhChannelCommon):
+    """In the browser: the agent's "Send message" on a Zalo ticket goes to Zalo."""
+
+    @mute_logger('odoo.addons.cskh_helpdesk.models.cskh_channel_delivery')
+    def test_agent_answers_on_zalo(self):
+        self._post_zalo(self._zalo_payload('msg-tour', text='Cho hỏi giờ mở cửa'))
+        self._process_events()
+        ticket = self._events().ticket_id
+        ticket.channel_last_inbound_date = fields.Datetime.now()
+        self.provider.fail_next('/v3.0/oa/message/cs', 200, {'error': -230, 'message': 'User has not interacted'})
+        self._agent_reply(ticket, 'Câu trả lời bị từ chối')
+        ticket.channel_delivery_ids.write({'attempt_count': 4})
+        self._send_deliveries()
+        self.start_tour(f'/odoo/cskh-tickets/{ticket.id}', 'cskh_channel_reply_tour', login='cskh_agent')
+        answer = ticket.message_ids.filtered(lambda m: 'từ 8h đến 21h' in m.body)
+        self.assertEqual(answer.author_id, self.user_agent.partner_id)
+        self._send_deliveries()
+        sent = [call['json']['message']['text'] for call in self.provider.calls('/v3.0/oa/message/cs')]
+        self.assertEqual(sent[-1], 'Dạ, shop mở cửa từ 8h đến 21h ạ.')
+        self.assertEqual(answer.cskh_channel_delivery_ids.state, 'sent')
+        self.assertFalse(self.env['mail.mail'].search([('mail_message_id', '=', answer.id)]),
+                         "no email to the customer")
+
+
 @tagged('post_install', '-at_install', 'cskh')
 class TestChannelZaloReply(CskhChannelCommon):
     """Agents' answers reach the customer on Zalo, notes never do."""
@@ -232,6 +259,17 @@ class TestChannelZaloReply(CskhChannelCommon):
         })
         self.assertEqual(delivery.state, 'sent')
         self.assertTrue(delivery.provider_message_id.startswith('zalo-msg-'))
+        # the state is shown under the answer in the chatter of internal users only
+        store_data = Store().add(message.with_user(self.user_agent)).get_result()
+        self.assertEqual(store_data['mail.message'][0]['cskh_channel_delivery'],
+                         {'state': 'sent', 'error': False, 'channel': 'Zalo OA Cửa hàng'})
+        self.assertFalse(Store().add(self.ticket.message_ids.filtered(
+            lambda m: m.author_id == self.ticket.partner_id)).get_result()['mail.message'][0]['cskh_channel_delivery'],
+            "nothing for the customer's own messages")
+        portal_store = Store(bus_channel=self.ticket.partner_id).add(message).get_result()
+        self.assertNotIn('cskh_channel_delivery', portal_store['mail.message'][0])
+        bus = self.env['bus.bus'].sudo().search([('message', 'like', 'cskh_channel_delivery')], order='id desc', limit=1)
+        self.assertIn('"cskh_channel_delivery":{"state":"sent"', bus.message, "the author's open chatter is updated")
         self.assertTrue(self.ticket.date_first_response, "counts as the first response")
 
     def test_long_reply_split(self):
