@@ -65,6 +65,20 @@ class CskhTicket(models.Model):
             return recipients
         return [data for data in recipients if not (data['id'] == self.partner_id.id and data['notif'] == 'email')]
 
+    def _message_get_suggested_recipients_batch(self, reply_discussion=False, reply_message=None,
+                                                no_create=True, primary_email=False, additional_partners=None):
+        """The customer of a channel ticket is answered on the channel: not proposed as an
+        email recipient (the composer would refuse to send for lack of an address)."""
+        suggested = super()._message_get_suggested_recipients_batch(
+            reply_discussion=reply_discussion, reply_message=reply_message, no_create=no_create,
+            primary_email=primary_email, additional_partners=additional_partners)
+        for ticket in self.filtered(lambda ticket: ticket.channel_account_id and ticket.partner_id):
+            suggested[ticket.id] = [
+                recipient for recipient in suggested.get(ticket.id, [])
+                if recipient.get('partner_id') != ticket.partner_id.id
+            ]
+        return suggested
+
     def _channel_queue_delivery(self, message):
         """Queue ``message`` for the conversation's platform and wake the sending cron up
         (it sends after this transaction is committed, never an answer rolled back)."""

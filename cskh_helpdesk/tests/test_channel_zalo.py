@@ -299,6 +299,11 @@ class TestChannelZaloReply(CskhChannelCommon):
         self.assertEqual(sends[2], {'attachment': {'type': 'file', 'payload': {'token': sends[2]['attachment']['payload']['token']}}})
         self.assertEqual(self.ticket.channel_delivery_ids.state, 'sent')
 
+    def test_customer_not_suggested_by_email(self):
+        """The chatter's composer proposes recipients by email: not the Zalo customer."""
+        suggested = self.ticket.with_user(self.user_agent)._message_get_suggested_recipients(reply_discussion=True)
+        self.assertNotIn(self.ticket.partner_id.id, [recipient['partner_id'] for recipient in suggested])
+
     def test_note_never_sent(self):
         self.ticket.with_user(self.user_agent).message_post(
             body='Khách này hay đổi ý', message_type='comment', subtype_xmlid='mail.mt_note')
