@@ -29,6 +29,7 @@
         'data/cskh_team_mail_data.xml',
         'data/cskh_survey_data.xml',
         'data/ir_cron_data.xml',
+        'data/cskh_channel_cron_data.xml',
         'data/mail_activity_type_sla_data.xml',
         'data/mail_activity_type_data.xml',
         'data/cskh_process_template_data.xml',
@@ -51,6 +52,8 @@
         'report/cskh_ticket_report_views.xml',
         'wizard/cskh_process_template_apply_views.xml',
         'views/cskh_process_template_views.xml',
+        'views/cskh_channel_account_views.xml',
+        'views/cskh_channel_delivery_views.xml',
         'views/res_config_settings_views.xml',
         'views/cskh_helpdesk_menus.xml',
     ],
@@ -64,6 +67,9 @@
         'demo/cskh_portal_demo.xml',
     ],
     'assets': {
+        'web.assets_backend': [
+            'cskh_helpdesk/static/src/chatter/**/*',
+        ],
         'web.assets_frontend': [
             'cskh_helpdesk/static/src/interactions/**/*',
         ],

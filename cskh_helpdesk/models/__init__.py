@@ -20,3 +20,7 @@ from . import cskh_process_template_type
 from . import cskh_process_template_sla
 from . import cskh_process_template_auto_reply
 from . import res_config_settings
+from . import cskh_channel_account
+from . import cskh_channel_event
+from . import cskh_channel_delivery
+from . import mail_message

@@ -131,6 +131,8 @@ class CskhTicket(models.Model):
         ('web', "Web Form / Portal"),
         ('chat', "Live Chat"),
         ('social', "Social Network"),
+        ('zalo', "Zalo"),
+        ('facebook', "Facebook Messenger"),
         ('store', "In Store"),
         ('other', "Other"),
     ], default='other', required=True, index=True)
@@ -286,6 +288,21 @@ class CskhTicket(models.Model):
         groups='cskh_helpdesk.cskh_helpdesk_group_manager',
         help="Address the web form was sent from; used to limit abusive submissions.")
 
+    # Channels: Zalo and Facebook conversations (messages in by webhook, answers out by the provider)
+    channel_account_id = fields.Many2one(
+        'cskh.channel.account', readonly=True, copy=False, index='btree_not_null',
+        help="Zalo OA or Facebook Page of the conversation: answers are sent back through it.")
+    channel_user_id = fields.Char(
+        "Channel User ID", readonly=True, copy=False, groups='cskh_helpdesk.cskh_helpdesk_group_agent',
+        help="The customer's id on the platform, recipient of the answers.")
+    channel_last_inbound_date = fields.Datetime(
+        "Last Customer Message", readonly=True, copy=False,
+        help="When the customer last wrote on the channel (Messenger's answer windows count from it).")
+    channel_delivery_ids = fields.One2many(
+        'cskh.channel.delivery', 'ticket_id', string="Channel Deliveries", copy=False)
+    channel_delivery_failed_count = fields.Integer(
+        "Failed Deliveries", compute='_compute_channel_delivery_failed_count')
+
     _number_company_uniq = models.Constraint(
         'unique (company_id, number)', "The ticket number must be unique per company.")
     # the default order of every list and kanban page (as crm.lead's): the first page of
@@ -294,6 +311,9 @@ class CskhTicket(models.Model):
     # open tickets per team and agent: balanced assignment of every new ticket, team overview
     _open_team_user_idx = models.Index('(team_id, user_id) WHERE active IS TRUE AND is_closed IS NOT TRUE')
     _web_form_recent_idx = models.Index("(create_date) WHERE channel = 'web'")
+    # the conversation's last ticket, looked up for every incoming message
+    _channel_conversation_idx = models.Index(
+        '(channel_account_id, channel_user_id, id) WHERE channel_account_id IS NOT NULL')
 
     @api.depends('number', 'name')
     def _compute_display_name(self):
@@ -438,6 +458,13 @@ class CskhTicket(models.Model):
         super()._compute_access_url()
         for ticket in self:
             ticket.access_url = f'/my/cskh-tickets/{ticket.id}'
+
+    @api.depends('channel_delivery_ids.state')
+    def _compute_channel_delivery_failed_count(self):
+        failed = dict(self.env['cskh.channel.delivery']._read_group(
+            [('ticket_id', 'in', self.ids), ('state', '=', 'failed')], ['ticket_id'], ['__count']))
+        for ticket in self:
+            ticket.channel_delivery_failed_count = failed.get(ticket, 0)
 
     # ------------------------------------------------------------
     # CRUD
@@ -799,9 +826,14 @@ class CskhTicket(models.Model):
         return super()._message_create(values_list)
 
     def _message_post_after_hook(self, message, msg_vals):
-        """The first public answer of an agent stamps the first response date."""
+        """The first public answer of an agent stamps the first response date. On a Zalo or
+        Facebook ticket, an agent's public answer or an automatic answer to its customer
+        (acknowledgement, auto-reply, stage template) is queued for the provider."""
         self._stamp_first_response(message, msg_vals)
         self._sync_description_inline_images(message, msg_vals)
+        if self.channel_account_id and (
+                self._is_agent_public_reply(message, msg_vals) or self._is_channel_auto_answer(message, msg_vals)):
+            self._channel_queue_delivery(message)
         return super()._message_post_after_hook(message, msg_vals)
 
     def _sync_description_inline_images(self, message, msg_vals):
@@ -1051,6 +1083,49 @@ class CskhTicket(models.Model):
         or alias addresses (the gateway's own lookup, answered from a cached index)."""
         return bool(self.env['mail.alias.domain'].sudo()._find_aliases([email]))
 
+    # Zalo and Facebook tickets: answers go back through the provider, never by email
+
+    def _is_channel_auto_answer(self, message, msg_vals):
+        if msg_vals.get('message_type', message.message_type) != 'auto_comment':
+            return False
+        return self.partner_id.id in msg_vals.get('partner_ids', message.partner_ids.ids)
+
+    def _notify_get_recipients(self, message, msg_vals=False, **kwargs):
+        """The customer of a channel ticket reads the answers in the app: no email."""
+        recipients = super()._notify_get_recipients(message, msg_vals=msg_vals, **kwargs)
+        if len(self) != 1 or not self.channel_account_id or not self.partner_id:
+            return recipients
+        return [data for data in recipients if not (data['id'] == self.partner_id.id and data['notif'] == 'email')]
+
+    def _message_get_suggested_recipients_batch(self, reply_discussion=False, reply_message=None,
+                                                no_create=True, primary_email=False, additional_partners=None):
+        """The customer of a channel ticket is answered on the channel: not proposed as an
+        email recipient (the composer would refuse to send for lack of an address)."""
+        suggested = super()._message_get_suggested_recipients_batch(
+            reply_discussion=reply_discussion, reply_message=reply_message, no_create=no_create,
+            primary_email=primary_email, additional_partners=additional_partners)
+        for ticket in self.filtered(lambda ticket: ticket.channel_account_id and ticket.partner_id):
+            suggested[ticket.id] = [
+                recipient for recipient in suggested.get(ticket.id, [])
+                if recipient.get('partner_id') != ticket.partner_id.id
+            ]
+        return suggested
+
+    def _channel_queue_delivery(self, message):
+        """Queue ``message`` for the conversation's platform and wake the sending cron up
+        (it sends after this transaction is committed, never an answer rolled back)."""
+        self.ensure_one()
+        ticket = self.sudo()
+        if not (ticket.channel_account_id.active and ticket.channel_user_id):
+            return
+        self.env['cskh.channel.delivery'].sudo().create({
+            'ticket_id': ticket.id,
+            'account_id': ticket.channel_account_id.id,
+            'message_id': message.id,
+            'recipient_id': ticket.channel_user_id,
+        })
+        self.env['cskh.channel.delivery']._get_send_cron()._trigger()
+
     # ------------------------------------------------------------
     # AUTOMATIC EMAILS
     # ------------------------------------------------------------
@@ -1145,8 +1220,12 @@ class CskhTicket(models.Model):
 
     def _may_send_auto_email(self):
         """Whether an automatic email may go to the customer now: there is an address, it is
-        not a machine's, and the team's hourly limit for that address is not reached."""
+        not a machine's, and the team's hourly limit for that address is not reached.
+        Automatic answers of a Zalo or Facebook ticket go back on the channel, whether the
+        customer has an email or not (see ``_notify_get_recipients``)."""
         self.ensure_one()
+        if self.channel_account_id and self.partner_id:
+            return not self.env.context.get('cskh_mail_automatic') and self.channel_account_id.active
         email = tools.email_normalize(self.partner_email or self.partner_id.email or '')
         if self.env.context.get('cskh_mail_automatic') or not email or self._is_automatic_address(email):
             return False

@@ -20,6 +20,12 @@ class ResPartner(models.Model):
         'cskh.ticket', 'partner_id', string="Helpdesk Tickets", export_string_translation=False)
     cskh_ticket_count = fields.Integer(
         "Helpdesk Ticket Count", compute='_compute_cskh_ticket_count', groups='cskh_helpdesk.cskh_helpdesk_group_agent')
+    # ---- Channels: the customer's ids on Zalo and Facebook, found again by the next conversation ----
+    cskh_zalo_user_id = fields.Char(
+        "Zalo User ID", index='btree_not_null', copy=False, groups='cskh_helpdesk.cskh_helpdesk_group_agent')
+    cskh_facebook_psid = fields.Char(
+        "Facebook PSID", index='btree_not_null', copy=False, groups='cskh_helpdesk.cskh_helpdesk_group_agent',
+        help="Page-scoped id of the customer on Messenger.")
 
     @api.depends('commercial_partner_id')
     def _compute_cskh_ticket_count(self):

@@ -26,3 +26,5 @@ from . import test_settings
 from . import test_feature_views
 from . import test_security_rules
 from . import test_log_call
+from . import test_channel_zalo
+from . import test_channel_facebook
