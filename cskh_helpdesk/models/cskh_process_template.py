@@ -195,7 +195,7 @@ class CskhProcessTemplate(models.Model):
                 continue
             values = {
                 'team_id': team.id, 'sequence': line.sequence, 'target': line.target, 'time': line.time,
-                'priority': line.priority, 'customer_tier': line.customer_tier,
+                'priority': line.priority, 'customer_tier': line.customer_tier, 'channel': line.channel,
                 'raise_priority': line.raise_priority,
                 'type_ids': [Command.set([types[type_line].id for type_line in line.type_line_ids])],
             }

@@ -1,6 +1,6 @@
 from odoo import fields, models
 
-from .cskh_ticket import CUSTOMER_TIERS, TICKET_PRIORITIES
+from .cskh_ticket import CUSTOMER_TIERS, TICKET_CHANNELS, TICKET_PRIORITIES
 
 
 class CskhProcessTemplateSla(models.Model):
@@ -27,6 +27,7 @@ class CskhProcessTemplateSla(models.Model):
         'cskh.process.template.type', string="Ticket Types",
         domain="[('template_id', '=', template_id)]")
     customer_tier = fields.Selection(CUSTOMER_TIERS)
+    channel = fields.Selection(TICKET_CHANNELS, help="Empty: tickets of every channel.")
     raise_priority = fields.Boolean("Raise Priority on Failure")
 
     _key_unique = models.Constraint('UNIQUE(template_id, key)', "SLA keys must be unique in a template.")

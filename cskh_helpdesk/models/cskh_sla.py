@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from .cskh_ticket import CUSTOMER_TIERS, TICKET_PRIORITIES
+from .cskh_ticket import CUSTOMER_TIERS, TICKET_CHANNELS, TICKET_PRIORITIES
 
 
 class CskhSla(models.Model):
@@ -50,6 +50,9 @@ class CskhSla(models.Model):
     customer_tier = fields.Selection(
         CUSTOMER_TIERS,
         help="The policy applies only to customers of this tier. Leave empty for all customers.")
+    channel = fields.Selection(
+        TICKET_CHANNELS,
+        help="The policy applies only to tickets coming from this channel. Leave empty for all channels.")
     raise_priority = fields.Boolean(
         "Raise Priority on Failure",
         help="When the target is missed, the ticket's priority goes up by one level.")
@@ -85,6 +88,7 @@ class CskhSla(models.Model):
             and (not self.type_ids or ticket.type_id in self.type_ids)
             and (not self.tag_ids or bool(self.tag_ids & ticket.tag_ids))
             and (not self.customer_tier or ticket.customer_tier == self.customer_tier)
+            and (not self.channel or ticket.channel == self.channel)
         )
 
     def _is_stage_reached(self, stage):

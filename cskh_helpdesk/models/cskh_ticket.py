@@ -33,12 +33,25 @@ CUSTOMER_TIERS = [
     ('potential', "Potential"),
 ]
 
+# where a ticket comes from (also a condition of the SLA policies and of the process templates' ones)
+TICKET_CHANNELS = [
+    ('email', "Email"),
+    ('phone', "Phone"),
+    ('web', "Web Form / Portal"),
+    ('chat', "Live Chat"),
+    ('social', "Social Network"),
+    ('zalo', "Zalo"),
+    ('facebook', "Facebook Messenger"),
+    ('store', "In Store"),
+    ('other', "Other"),
+]
+
 MAX_ESCALATION_LEVEL = 3
 
 # first key of the web form's advisory locks ("cskh" in ASCII), apart from other apps' locks
 WEB_FORM_LOCK_SPACE = 0x63736B68
 # ticket fields the SLA policies' conditions look at (customer_tier follows partner_id)
-SLA_CONDITION_FIELDS = {'team_id', 'priority', 'type_id', 'tag_ids', 'customer_tier', 'partner_id'}
+SLA_CONDITION_FIELDS = {'team_id', 'priority', 'type_id', 'tag_ids', 'customer_tier', 'partner_id', 'channel'}
 
 # What a portal user may read of a ticket through the ORM or RPC (the portal pages render
 # tickets in sudo): the request, its customer, the dates, the conversation, the portal
@@ -125,17 +138,7 @@ class CskhTicket(models.Model):
         TICKET_PRIORITIES, default='0', required=True, index=True, tracking=True)
     type_id = fields.Many2one('cskh.ticket.type', index='btree_not_null', tracking=True)
     type_script = fields.Html(related='type_id.script', string="Handling Script")
-    channel = fields.Selection([
-        ('email', "Email"),
-        ('phone', "Phone"),
-        ('web', "Web Form / Portal"),
-        ('chat', "Live Chat"),
-        ('social', "Social Network"),
-        ('zalo', "Zalo"),
-        ('facebook', "Facebook Messenger"),
-        ('store', "In Store"),
-        ('other', "Other"),
-    ], default='other', required=True, index=True)
+    channel = fields.Selection(TICKET_CHANNELS, default='other', required=True, index=True)
     tag_ids = fields.Many2many('cskh.tag', string="Tags")
     color = fields.Integer()
     kanban_state = fields.Selection([
@@ -1269,7 +1272,7 @@ class CskhTicket(models.Model):
         # fetch the fields the conditions read along with the search (one query less per ticket batch)
         policies = self.env['cskh.sla'].sudo().search_fetch(
             [('team_id', 'in', self.team_id.filtered('use_sla').ids)],
-            ['team_id', 'priority', 'customer_tier', 'target', 'time', 'stage_id', 'raise_priority'])
+            ['team_id', 'priority', 'customer_tier', 'channel', 'target', 'time', 'stage_id', 'raise_priority'])
         return {
             ticket: policies.filtered(lambda sla: sla._match_ticket(ticket))
             for ticket in self

@@ -85,6 +85,27 @@ class TestSlaPolicies(CskhSlaCommon):
         self.sla_response.active = False
         self.assertEqual(self._create_ticket(priority='3').sla_status_ids.sla_id, self.sla_resolution)
 
+    def test_policy_by_channel(self):
+        """A policy with a channel applies only to the tickets of that channel; changing the
+        channel of a ticket removes the ongoing line, and an empty channel means every channel."""
+        sla_zalo = self.env['cskh.sla'].create({
+            'name': 'Tin nhắn Zalo: phản hồi trong 1 giờ', 'team_id': self.team.id,
+            'target': 'first_response', 'time': 1, 'channel': 'zalo',
+        })
+        zalo = self._create_ticket_at(FRIDAY_15, channel='zalo')
+        email = self._create_ticket_at(FRIDAY_15, channel='email')
+        self.assertEqual(zalo.sla_status_ids.sla_id, self.sla_response | sla_zalo)
+        self.assertEqual(self._line(zalo, sla_zalo).deadline, local(2026, 11, 20, 16, 0))
+        self.assertEqual(zalo.sla_deadline, local(2026, 11, 20, 16, 0))
+        self.assertEqual(email.sla_status_ids.sla_id, self.sla_response, "No Zalo promise on an email ticket")
+        self.assertEqual(email.sla_deadline, local(2026, 11, 20, 17, 0), "the 2 hours promise only")
+        # the channel is a condition: a ticket moved to another channel loses the ongoing line
+        self._write_at(local(2026, 11, 20, 15, 10), zalo, {'channel': 'email'})
+        self.assertEqual(zalo.sla_status_ids.sla_id, self.sla_response)
+        self._write_at(local(2026, 11, 20, 15, 20), email, {'channel': 'zalo'})
+        self.assertEqual(self._line(email, sla_zalo).deadline, local(2026, 11, 20, 16, 0),
+                         "counted from the creation")
+
     def test_policy_change_after_creation(self):
         """Raising the priority applies the new policy from the ticket's creation;
         lowering it removes the policy while not reached."""
