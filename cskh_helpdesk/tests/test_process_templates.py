@@ -114,6 +114,36 @@ class TestProcessTemplates(CskhSlaCommon):
             sorted(other.sla_status_ids.sla_id.mapped('name')),
             ["First response within 1 working hour", "Resolution within 3 working days"])
 
+    def test_retail_template_chat_channels_first_response(self):
+        """Retail answers Zalo and Facebook messages faster than the other channels."""
+        template = self.env.ref('cskh_helpdesk.process_template_retail')
+        team = self._apply_new_team(template, "Bán lẻ", "banle-chat")
+        team.resource_calendar_id = self.calendar
+        by_channel = {sla.channel: sla for sla in team.sla_ids if sla.channel}
+        self.assertEqual(set(by_channel), {'zalo', 'facebook'})
+        for channel, sla in by_channel.items():
+            self.assertEqual((sla.target, sla.time, sla.priority), ('first_response', 0.5, '0'), channel)
+        self.assertEqual(by_channel['zalo'].name, "Zalo messages: first response within 30 minutes")
+
+        created = local(2026, 11, 23, 9, 0)
+        zalo = self._create_ticket_at(created, team_id=team.id, channel='zalo')
+        facebook = self._create_ticket_at(created, team_id=team.id, channel='facebook')
+        email = self._create_ticket_at(created, team_id=team.id, channel='email')
+        self.assertIn(by_channel['zalo'], zalo.sla_status_ids.sla_id)
+        self.assertNotIn(by_channel['facebook'], zalo.sla_status_ids.sla_id)
+        self.assertEqual(zalo.sla_deadline, local(2026, 11, 23, 9, 30))
+        self.assertIn(by_channel['facebook'], facebook.sla_status_ids.sla_id)
+        self.assertEqual(facebook.sla_deadline, local(2026, 11, 23, 9, 30))
+        self.assertFalse(email.sla_status_ids.sla_id.filtered('channel'), "No chat promise on an email ticket")
+        self.assertEqual(email.sla_deadline, local(2026, 11, 23, 10, 0), "The general 1 hour promise")
+
+        # Beauty Spa has the same pair, Education answers Zalo (the parents' app) within the hour
+        for code, channels in (('spa', {'zalo', 'facebook'}), ('education', {'zalo'})):
+            with self.subTest(template=code):
+                lines = self.env.ref(f'cskh_helpdesk.process_template_{code}').sla_ids.filtered('channel')
+                self.assertEqual(set(lines.mapped('channel')), channels)
+                self.assertEqual(set(lines.mapped('target')), {'first_response'})
+
     def test_apply_copies_translations(self):
         """Created records carry the template's translations, so a Vietnamese desk reads Vietnamese."""
         self.env['res.lang']._activate_lang('vi_VN')

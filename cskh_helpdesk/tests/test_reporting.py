@@ -166,6 +166,38 @@ class TestReporting(CskhSlaCommon):
             self.env['cskh.ticket.report'].search([('ticket_id', '=', phone.id)]).customer_tier,
             phone.customer_tier)
 
+    def test_report_frt_and_csat_by_channel(self):
+        """The tickets analysis compares the channels: volume, average FRT and CSAT of each one."""
+        zalo_fast = self._create_ticket_at(FRIDAY_0930, channel='zalo', partner_id=self.customer.id)
+        zalo_slow = self._create_ticket_at(THURSDAY_16, channel='zalo', partner_id=self.customer.id)
+        email = self._create_ticket_at(THURSDAY_16, channel='email', partner_id=self.customer.id)
+        self._create_ticket_at(FRIDAY_0930, channel='facebook')  # unanswered: volume only
+        self._reply_at(local(2026, 11, 20, 10, 0), zalo_fast)  # 0.5 working hour
+        self._reply_at(FRIDAY_0930, zalo_slow)  # 1 + 1.5 working hours
+        self._reply_at(FRIDAY_15, email)  # 1 + 7 working hours
+        self._answer_survey(zalo_fast, csat=5)
+        self._answer_survey(zalo_slow, csat=4)
+        self._answer_survey(email, csat=2)
+        rows = self._report([('team_id', '=', self.team.id)], ['__count', 'frt_hours:avg', 'csat:avg'],
+                            groupby=('channel',))
+        by_channel = {channel: (count, frt, csat) for channel, count, frt, csat in rows}
+        self.assertEqual(set(by_channel), {'zalo', 'email', 'facebook'})
+        self.assertEqual(by_channel['zalo'][0], 2)
+        self.assertAlmostEqual(by_channel['zalo'][1], (0.5 + 2.5) / 2, places=2)
+        self.assertAlmostEqual(by_channel['zalo'][2], 4.5)
+        self.assertAlmostEqual(by_channel['email'][1], 8.0, places=2)
+        self.assertAlmostEqual(by_channel['email'][2], 2.0)
+        self.assertEqual(by_channel['facebook'][0], 1)
+        self.assertFalse(by_channel['facebook'][1], "No answer yet: no FRT")
+        self.assertFalse(by_channel['facebook'][2], "No survey answer: no CSAT")
+
+        # the ready-made analysis opens grouped by channel with these measures
+        action = self.env['ir.actions.act_window']._for_xml_id('cskh_helpdesk.cskh_ticket_report_action_channel')
+        context = action['context']
+        self.assertIn("'pivot_row_groupby': ['channel']", context)
+        self.assertIn("'frt_hours'", context)
+        self.assertIn("'csat'", context)
+
     @users('cskh_agent')
     def test_report_access_agent(self):
         """Agents analyse the tickets they may see: not the private team's, not the other company's."""
