@@ -65,6 +65,7 @@
         'demo/cskh_sla_demo.xml',
         'demo/cskh_sla_history_demo.xml',
         'demo/cskh_portal_demo.xml',
+        'demo/cskh_channel_demo.xml',
     ],
     'assets': {
         'web.assets_backend': [

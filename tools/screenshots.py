@@ -56,6 +56,8 @@ SHOTS = [
      '.o_cskh_portal_ticket_row'),
     ('screenshot_survey.png', None, lambda rpc: f'/cskh/survey/{rpc.survey_token()}',
      '.o_cskh_survey form'),
+    ('screenshot_channel.png', 'admin', lambda rpc: f'/odoo/cskh-channels/{rpc.zalo_account()}',
+     '.o_form_view .o_field_widget[name="webhook_url"]'),
 ]
 PASSWORDS = {'admin': 'admin', 'bich': 'bich'}
 
@@ -116,6 +118,14 @@ class Rpc:
         if not responses:
             sys.exit("error: the demo has no survey awaiting an answer")
         return responses[0]['access_token']
+
+
+    def zalo_account(self):
+        accounts = self.call_kw('cskh.channel.account', 'search_read', [[('provider', '=', 'zalo_oa')]],
+                                {'fields': ['id'], 'limit': 1})
+        if not accounts:
+            sys.exit("error: the demo has no Zalo channel account")
+        return accounts[0]['id']
 
 
 class Chromium:
