@@ -8,7 +8,7 @@ from odoo.tools import html2plaintext
 from odoo.addons.mail.tools.discuss import Store
 
 from .cskh_channel_account import ChannelProviderError
-from .utils import lock_next_batch, run_batch
+from .utils import lock_next_batch, run_cron_batches
 
 _logger = logging.getLogger(__name__)
 
@@ -72,16 +72,10 @@ class CskhChannelDelivery(models.Model):
         through the cron progress API: an answer is sent by one worker only, and what a
         batch sent is committed before the next one starts."""
         domain = self._get_sendable_domain()
-        Cron = self.env['ir.cron']
-        Cron._commit_progress(remaining=self.search_count(domain))
-        while True:
-            done = run_batch(self.env, lambda: self._send_next_batch(domain, batch_size))
-            if not done:
-                self._schedule_retry_wake_up()
-                Cron._commit_progress(remaining=0)
-                return
-            if not Cron._commit_progress(done):
-                return
+        run_cron_batches(
+            self.env, self.search_count(domain),
+            lambda: self._send_next_batch(domain, batch_size),
+            lambda left: self._schedule_retry_wake_up())
 
     @api.model
     def _send_next_batch(self, domain, batch_size):

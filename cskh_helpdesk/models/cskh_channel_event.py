@@ -11,7 +11,7 @@ from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import SQL, plaintext2html
 
 from .cskh_channel_account import ChannelProviderError
-from .utils import lock_next_batch, run_batch
+from .utils import lock_next_batch, run_cron_batches
 
 _logger = logging.getLogger(__name__)
 
@@ -159,17 +159,10 @@ class CskhChannelEvent(models.Model):
         their tickets and messages: each event is processed exactly once. An event
         that fails is tried again later, at most ``MAX_EVENT_ATTEMPTS`` times."""
         domain = self._get_processable_domain()
-        Cron = self.env['ir.cron']
-        remaining = self.search_count(domain)
-        Cron._commit_progress(remaining=remaining)
-        while True:
-            done = run_batch(self.env, lambda: self._process_next_batch(domain, batch_size))
-            if not done:
-                self._schedule_retry_wake_up()
-                Cron._commit_progress(remaining=0)
-                return
-            if not Cron._commit_progress(done):
-                return
+        run_cron_batches(
+            self.env, self.search_count(domain),
+            lambda: self._process_next_batch(domain, batch_size),
+            lambda left: self._schedule_retry_wake_up())
 
     @api.model
     def _process_next_batch(self, domain, batch_size):

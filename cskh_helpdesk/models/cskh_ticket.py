@@ -15,7 +15,7 @@ from odoo.fields import Domain
 from odoo.tools import SQL, LazyTranslate
 from odoo.tools.mail import email_split_and_format, generate_tracking_message_id, unfold_references
 
-from .utils import lock_next_batch, run_batch
+from .utils import lock_next_batch, run_cron_batches
 
 _lt = LazyTranslate(__name__)
 
@@ -1520,28 +1520,20 @@ class CskhTicket(models.Model):
         still scheduled for the next run."""
         Response = self.env['cskh.survey.response'].sudo()
         domain = [('state', '=', 'scheduled'), ('date_scheduled', '<=', fields.Datetime.now())]
-        remaining = Response.search_count(domain)
-        self.env['ir.cron']._commit_progress(remaining=remaining)
 
         def send_batch():
             responses = lock_next_batch(Response, domain, 'date_scheduled, id', batch_size, lock_also=['ticket_id'])
             responses._send_survey()
             return len(responses)
 
-        while True:
-            done = run_batch(self.env, send_batch)
-            remaining -= done
-            if not done:
-                if remaining > 0:
-                    # held by other transactions: another worker commits them, or an
-                    # agent is writing their tickets
-                    self.env.ref('cskh_helpdesk.cskh_ticket_cron_send_survey')._trigger(
-                        at=fields.Datetime.now() + timedelta(minutes=1))
-                # not "partially done": the scheduler would run the cron again at once
-                self.env['ir.cron']._commit_progress(remaining=0)
-                break
-            if not self.env['ir.cron']._commit_progress(done):
-                break
+        def when_idle(left):
+            if left > 0:
+                # held by other transactions: another worker commits them, or an agent
+                # is writing their tickets
+                self.env.ref('cskh_helpdesk.cskh_ticket_cron_send_survey')._trigger(
+                    at=fields.Datetime.now() + timedelta(minutes=1))
+
+        run_cron_batches(self.env, Response.search_count(domain), send_batch, when_idle)
 
     # ------------------------------------------------------------
     # PORTAL

@@ -6,7 +6,7 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 from odoo.fields import Domain
 
-from .utils import lock_next_batch, run_batch
+from .utils import lock_next_batch, run_cron_batches
 
 _logger = logging.getLogger(__name__)
 
@@ -162,20 +162,12 @@ class CskhTicketSla(models.Model):
         progress report.
         """
         domain = self._get_overdue_domain()
-        Cron = self.env['ir.cron']
-        remaining = self.search_count(domain)
-        Cron._commit_progress(remaining=remaining)
-        while True:
-            done = run_batch(self.env, lambda: self._escalate_overdue_batch(domain, batch_size))
-            remaining -= done
-            if not done:
-                # the rest, if any, is held by another worker, which will commit it, or
-                # by an agent: the next run takes it
-                self._schedule_next_escalation(retry_soon=remaining > 0)
-                Cron._commit_progress(remaining=0)
-                return
-            if not Cron._commit_progress(done):
-                return
+        # lines left over are held by another worker, which commits them, or by an agent
+        # writing their ticket: the next run takes them
+        run_cron_batches(
+            self.env, self.search_count(domain),
+            lambda: self._escalate_overdue_batch(domain, batch_size),
+            lambda left: self._schedule_next_escalation(retry_soon=left > 0))
 
     @api.model
     def _escalate_overdue_batch(self, domain, batch_size):

@@ -76,3 +76,29 @@ def run_batch(env, process, tries=MAX_TRIES_ON_CONCURRENCY_FAILURE):
                          error_name, tries - attempt, wait)
             time.sleep(wait)
     raise RuntimeError("unreachable")
+
+
+def run_cron_batches(env, remaining, process_batch, when_idle=None):
+    """The loop of a batched cron: run ``process_batch()`` (lock the next batch with
+    ``lock_next_batch``, process it, return how many records it took) through
+    ``run_batch`` and commit it through the cron progress API, until a batch comes back
+    empty or the cron's time is up (the scheduler then runs it again at once).
+
+    ``remaining`` is the number of records to do, counted once at the start for the
+    progress report. On an empty batch, ``when_idle(left)`` is called with how many of
+    them were not taken: held by another worker (which commits them) or by a user
+    writing them, for the cron to schedule a run a little later.
+    """
+    Cron = env['ir.cron']
+    Cron._commit_progress(remaining=remaining)
+    while True:
+        done = run_batch(env, process_batch)
+        remaining -= done
+        if not done:
+            if when_idle:
+                when_idle(remaining)
+            # not "partially done": the scheduler would run the cron again at once
+            Cron._commit_progress(remaining=0)
+            return
+        if not Cron._commit_progress(done):
+            return
