@@ -26,6 +26,7 @@
         'data/cskh_team_data.xml',
         'data/utm_source_data.xml',
         'data/mail_template_data.xml',
+        'data/mail_canned_response_data.xml',
         'data/cskh_team_mail_data.xml',
         'data/cskh_survey_data.xml',
         'data/ir_cron_data.xml',

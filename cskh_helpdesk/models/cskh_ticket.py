@@ -727,6 +727,12 @@ class CskhTicket(models.Model):
             res.append((partner.id, [sid for sid in default_subtype_ids if sid not in internal_ids], False))
         return res
 
+    def _get_reply_template(self):
+        """The email template proposed in the full composer to answer this ticket: the
+        reply template of its type. Override to pick another (per team, per channel)."""
+        self.ensure_one()
+        return self.type_id.reply_template_id
+
     def _notify_get_reply_to(self, default=None, author_id=False):
         """Customer replies go to the team's alias, so they thread back here."""
         aliases = self.sudo().team_id._notify_get_reply_to(default=default, author_id=author_id)
