@@ -18,6 +18,6 @@ class CskhTicketType(models.Model):
         help="Tickets of this type are often pre-sales questions: their form invites the agent "
              "to create an opportunity until one is linked.")
     reply_template_id = fields.Many2one(
-        'mail.template', string="Reply Template", domain=[('model', '=', 'cskh.ticket')],
+        'mail.template', domain=[('model', '=', 'cskh.ticket')],
         help="Email proposed when an agent opens the full composer to reply on a ticket of this "
              "type: the handling script written for the customer.")
