@@ -28,3 +28,4 @@ from . import test_security_rules
 from . import test_log_call
 from . import test_channel_zalo
 from . import test_channel_facebook
+from . import test_auto_close
