@@ -10,7 +10,7 @@ from odoo.fields import Command
 from odoo.tests import Form, tagged, users
 from odoo.tools import mute_logger
 
-from .common import CronCursorsCommon, CskhSlaCommon, freeze, local
+from .common import CronCursorsCommon, CskhMailCommon, CskhSlaCommon, freeze, local
 
 # the team works 08:00-17:00 Monday to Friday (CskhSlaCommon); 2026-11-16 is a Monday
 MONDAY_10 = local(2026, 11, 16, 10, 0)
@@ -162,6 +162,32 @@ class TestAutoClose(CskhSlaCommon):
         self.assertEqual(ticket.stage_id, self.stage_solved)
         self.assertEqual(len(self._closing_mails(ticket)), 1)
         self.assertFalse(ticket.message_ids.filtered(lambda m: 'We received your request' in (m.subject or '')))
+
+
+@tagged('post_install', '-at_install', 'cskh')
+class TestAutoCloseMail(CskhMailCommon):
+    """Customer messages through the gateway restart the auto-close delays; an agent's
+    mail does not."""
+
+    def test_gateway_replies(self):
+        self.team.write({'use_auto_close': True, 'resume_on_reply': False})
+        ticket = self._process(self._mail())
+        self.assertTrue(ticket.date_last_customer_message, "the first mail is a customer message")
+        ack = self._auto_messages(ticket)
+        ticket.stage_id = self.stage_waiting
+        ticket.sudo().date_auto_close_reminder = fields.Datetime.now()
+        ticket.sudo().date_last_customer_message = False
+        # an agent answering by email is no customer message
+        self._process(self._mail(
+            subject=f'Re: [{ticket.number}] x', email_from=self.user_agent.email_formatted,
+            headers={'In-Reply-To': ack.message_id}))
+        self.assertFalse(ticket.date_last_customer_message)
+        self.assertTrue(ticket.date_auto_close_reminder)
+        # the customer's reply forgets the reminder
+        self._process(self._mail(subject='Re: x', body='Vẫn chưa được', headers={'In-Reply-To': ack.message_id}))
+        self.assertTrue(ticket.date_last_customer_message)
+        self.assertFalse(ticket.date_auto_close_reminder)
+        self.assertEqual(ticket.stage_id, self.stage_waiting)
 
 
 @tagged('post_install', '-at_install', 'cskh', 'cskh_perf')
