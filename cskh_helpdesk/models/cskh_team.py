@@ -157,6 +157,24 @@ class CskhTeam(models.Model):
         'mail.activity.type', string="Follow-up Activity",
         domain="['|', ('res_model', '=', False), ('res_model', '=', 'cskh.ticket')]",
         default=lambda self: self.env.ref('mail.mail_activity_data_call', raise_if_not_found=False))
+    # Auto-close of tickets waiting for the customer
+    use_auto_close = fields.Boolean(
+        "Auto-close Unanswered Tickets",
+        help="Tickets waiting for the customer without an answer get a polite reminder, "
+             "then are closed with a closing email.")
+    auto_close_stage_ids = fields.Many2many(
+        'cskh.stage', 'cskh_team_auto_close_stage_rel', 'team_id', 'stage_id', string="Watched Stages",
+        compute='_compute_auto_close_stage_ids', store=True, readonly=False,
+        domain="[('id', 'in', stage_ids), ('is_closed', '=', False)]",
+        help="Stages whose tickets are closed automatically when the customer does not answer "
+             "(by default the stages pausing the SLA, e.g. Waiting for Customer).")
+    auto_close_reminder_days = fields.Integer(
+        "Reminder after (working days)", default=3,
+        help="Working days without a customer message before the reminder email.")
+    auto_close_days = fields.Integer(
+        "Close after (working days)", default=7,
+        help="Working days without a customer message before the ticket is closed. "
+             "Working days follow the team's working hours.")
     # KPIs
     # satisfaction of the tickets' ratings (rating.parent.mixin): computed with the reader's
     # rights, not as superuser, so that an agent does not see the scores of tickets he cannot read
@@ -205,11 +223,24 @@ class CskhTeam(models.Model):
         'check (survey_delay_hours >= 0 and survey_expiry_days >= 0 and followup_days >= 0)',
         "Survey delays and follow-up days cannot be negative.")
 
+    _auto_close_delays = models.Constraint(
+        'check (auto_close_reminder_days > 0 and auto_close_days > auto_close_reminder_days)',
+        "Auto-close: the reminder comes after at least one working day, and the closure after the reminder.")
+
     @api.depends('company_id')
     def _compute_resource_calendar_id(self):
         for team in self:
             if team.resource_calendar_id.company_id != team.company_id:
                 team.resource_calendar_id = team.company_id.resource_calendar_id
+
+    @api.depends('stage_ids')
+    def _compute_auto_close_stage_ids(self):
+        """The team's waiting stages (pausing the SLA) unless chosen; a stage leaving the
+        team leaves the watched ones."""
+        for team in self:
+            watched = team.auto_close_stage_ids & team.stage_ids
+            team.auto_close_stage_ids = watched or team.stage_ids.filtered(
+                lambda stage: stage.sla_pause and not stage.is_closed)
 
     def _compute_sla_count(self):
         counts = dict(self.env['cskh.sla']._read_group(
@@ -427,6 +458,19 @@ class CskhTeam(models.Model):
         candidates = self.stage_ids.filtered(
             lambda s: not s.is_closed and not s.sla_pause and s.sequence <= waiting_stage.sequence)
         return candidates.sorted(lambda s: (s.sequence, s.id))[-1:] or self._get_first_stage()
+
+    # ------------------------------------------------------------
+    # AUTO-CLOSE
+    # ------------------------------------------------------------
+
+    def _get_auto_close_cutoffs(self, now):
+        """(reminder, closure) cutoffs of the team at ``now``: a waiting ticket without
+        a customer message nor a stage change since the first gets the reminder, since
+        the second is closed. Counted in the team's working days."""
+        self.ensure_one()
+        calendar = self.resource_calendar_id
+        return (calendar._cskh_working_days_before(self.auto_close_reminder_days, now),
+                calendar._cskh_working_days_before(self.auto_close_days, now))
 
     # ------------------------------------------------------------
     # ASSIGNMENT

@@ -81,6 +81,7 @@ TICKET_SYSTEM_FIELDS = frozenset({
     'escalation_level', 'sla_pause_date', 'sla_paused_hours', 'sla_deadline', 'sla_failed',
     'sla_success', 'frt_hours', 'frt_calendar_hours', 'resolution_hours', 'resolution_calendar_hours',
     'fcr', 'survey_csat', 'survey_nps', 'survey_ces', 'survey_comment', 'survey_state',
+    'date_last_customer_message', 'date_auto_close_reminder',
 })
 
 
@@ -201,6 +202,14 @@ class CskhTicket(models.Model):
     date_last_stage_update = fields.Datetime(
         "Last Stage Update", compute='_compute_date_last_stage_update', store=True,
         copy=False, index=True)
+    date_last_customer_message = fields.Datetime(
+        "Last Customer Message on", readonly=True, copy=False,
+        help="When the customer last wrote (email, portal or chat app): restarts the auto-close delays.")
+    # Auto-close
+    date_auto_close_reminder = fields.Datetime(
+        "Auto-close Reminder Sent on", readonly=True, copy=False,
+        help="When the customer was reminded that the ticket waits for an answer; "
+             "cleared when the customer writes or the stage changes.")
     # SLA
     use_sla = fields.Boolean(related='team_id.use_sla', string="Use SLA Policies")
     sla_status_ids = fields.One2many('cskh.ticket.sla', 'ticket_id', string="SLA Status", copy=False)
@@ -497,6 +506,7 @@ class CskhTicket(models.Model):
         self._update_reporting_on_write(closure_before)
         self._sla_on_write(vals)
         self._survey_on_stage_change(closure_before)
+        self._auto_close_on_write(vals)
         return res
 
     def unlink(self):
@@ -708,11 +718,13 @@ class CskhTicket(models.Model):
         return super()._track_subtype(init_values)
 
     def _track_template(self, changes):
-        """Stage emails: entering a stage with a template emails it to the customer."""
+        """Stage emails: entering a stage with a template emails it to the customer, unless
+        the auto-close cron moved the ticket (its closing email says it all)."""
         res = super()._track_template(changes)
         ticket = self[0]
         template = ticket.stage_id.mail_template_id
-        if 'stage_id' in changes and template and ticket._may_send_auto_email():
+        auto_closed = self.env.cr.precommit.data.get('cskh.ticket.auto_closed', ())
+        if 'stage_id' in changes and template and ticket.id not in auto_closed and ticket._may_send_auto_email():
             res['stage_id'] = (template, ticket._get_auto_email_post_values())
         return res
 
@@ -839,6 +851,7 @@ class CskhTicket(models.Model):
         Facebook ticket, an agent's public answer or an automatic answer to its customer
         (acknowledgement, auto-reply, stage template) is queued for the provider."""
         self._stamp_first_response(message, msg_vals)
+        self._stamp_customer_message(message, msg_vals)
         self._sync_description_inline_images(message, msg_vals)
         if self.channel_account_id and (
                 self._is_agent_public_reply(message, msg_vals) or self._is_channel_auto_answer(message, msg_vals)):
@@ -867,6 +880,28 @@ class CskhTicket(models.Model):
         if not self.date_first_response:
             values['date_first_response'] = fields.Datetime.now()
         self.sudo().write(values)
+
+    def _stamp_customer_message(self, message, msg_vals):
+        """A public message of the customer (email, portal or chat app; not an agent, not a
+        machine) stamps the last customer message date and forgets the auto-close reminder:
+        the auto-close delays start again."""
+        if len(self) != 1 or not self._is_customer_public_message(message, msg_vals):
+            return
+        self.sudo().write({'date_last_customer_message': fields.Datetime.now(), 'date_auto_close_reminder': False})
+
+    def _is_customer_public_message(self, message, msg_vals):
+        """Whether a posted message is a public comment or email from outside the company:
+        the customer or a contact in copy, not an internal user nor an automatic mail."""
+        if msg_vals.get('message_type', message.message_type) not in ('comment', 'email'):
+            return False
+        if self.env.context.get('cskh_mail_automatic'):
+            return False
+        subtype = self.env['mail.message.subtype'].browse(msg_vals.get('subtype_id', message.subtype_id.id))
+        if not subtype or subtype.internal:
+            return False
+        author = self.env['res.partner'].browse(msg_vals.get('author_id', message.author_id.id)).sudo()
+        # partner_share (stored): the author has no internal user
+        return not author or author.partner_share
 
     def _is_agent_public_reply(self, message, msg_vals):
         """Whether a posted message is a public answer (comment or email, public subtype)
@@ -1540,6 +1575,103 @@ class CskhTicket(models.Model):
                     at=fields.Datetime.now() + timedelta(minutes=1))
 
         run_cron_batches(self.env, Response.search_count(domain), send_batch, when_idle)
+
+    # ------------------------------------------------------------
+    # AUTO-CLOSE
+    # ------------------------------------------------------------
+
+    def _auto_close_on_write(self, vals):
+        """A ticket changing stage starts a new wait: a reminder sent for the previous one
+        is forgotten (stamped by the system, hence as superuser)."""
+        if 'stage_id' in vals:
+            self.sudo().write({'date_auto_close_reminder': False})
+
+    @api.model
+    def _get_auto_close_domain(self, now):
+        """Tickets the auto-close cron handles at ``now``: in a watched stage of a team
+        using auto-close, without a customer message nor a stage change for the team's
+        reminder delay (not reminded yet) or closing delay (reminded before ``now``)."""
+        teams = self.env['cskh.team'].sudo().search([('use_auto_close', '=', True)])
+        domains = []
+        for team in teams.filtered('auto_close_stage_ids'):
+            remind_before, close_before = team._get_auto_close_cutoffs(now)
+            watched = Domain('team_id', '=', team.id) & Domain('stage_id', 'in', team.auto_close_stage_ids.ids)
+            domains.append(watched & self._get_silent_since_domain(remind_before)
+                           & Domain('date_auto_close_reminder', '=', False))
+            domains.append(watched & self._get_silent_since_domain(close_before)
+                           & Domain('date_auto_close_reminder', '<', now))
+        return Domain.OR(domains)
+
+    @api.model
+    def _get_silent_since_domain(self, cutoff):
+        """Tickets that entered their stage before ``cutoff`` and had no customer message since."""
+        return Domain('date_last_stage_update', '<', cutoff) & (
+            Domain('date_last_customer_message', '=', False) | Domain('date_last_customer_message', '<', cutoff))
+
+    @api.model
+    def _cron_auto_close(self, batch_size=100):
+        """Remind, then close, the tickets waiting for a customer who does not answer
+        (teams using auto-close, see ``_get_auto_close_domain``).
+
+        Batches locked with ``SKIP LOCKED`` (``lock_next_batch``) and committed through
+        the cron progress API (``run_cron_batches``): several workers share the tickets
+        and never remind or close the same one twice; a ticket an agent is writing is
+        taken by the next run. Idempotent: a reminded ticket is not reminded again, and
+        is closed by a later run only (reminded before the run started). A customer
+        message or a stage change clears the reminder: the delays start again."""
+        now = fields.Datetime.now()
+        Ticket = self.sudo()
+        domain = Ticket._get_auto_close_domain(now)
+
+        def process_batch():
+            tickets = lock_next_batch(Ticket, domain, 'id', batch_size)
+            to_close = tickets.filtered('date_auto_close_reminder')
+            to_close._auto_close()
+            (tickets - to_close)._auto_close_remind()
+            return len(tickets)
+
+        run_cron_batches(self.env, Ticket.search_count(domain), process_batch)
+
+    def _auto_close_remind(self):
+        """Email the customers the polite "are you still there?" reminder and note it in
+        the chatter; the reminder date keeps the cron from sending it twice."""
+        if not self:
+            return
+        template = self.env.ref('cskh_helpdesk.mail_template_ticket_auto_close_reminder', raise_if_not_found=False)
+        self.write({'date_auto_close_reminder': fields.Datetime.now()})
+        sent = self.browse([ticket.id for ticket in self if template and ticket._send_auto_email(template)])
+        self._auto_close_log(lambda ticket: ticket.env._(
+            "Reminder sent to the customer: no answer for %(days)s working days.",
+            days=ticket.team_id.auto_close_reminder_days) if ticket in sent else ticket.env._(
+            "No answer from the customer for %(days)s working days; no reminder could be emailed.",
+            days=ticket.team_id.auto_close_reminder_days))
+
+    def _auto_close(self):
+        """Close the tickets in their team's solved stage with the polite closing email,
+        and note it in the chatter."""
+        template = self.env.ref('cskh_helpdesk.mail_template_ticket_auto_close', raise_if_not_found=False)
+        closed = self.browse()
+        for team, tickets in self.grouped('team_id').items():
+            stage = team._get_solved_stage()
+            if stage:
+                # no stage email on top of the closing one (see _track_template)
+                self.env.cr.precommit.data.setdefault('cskh.ticket.auto_closed', set()).update(tickets.ids)
+                tickets.write({'stage_id': stage.id})
+                closed |= tickets
+        for ticket in closed:
+            if template:
+                ticket._send_auto_email(template)
+        closed._auto_close_log(lambda ticket: ticket.env._(
+            "Closed automatically after %(days)s working days without an answer.",
+            days=ticket.team_id.auto_close_days))
+
+    def _auto_close_log(self, note):
+        """Log ``note(ticket)`` on each ticket, in its chatter language, in one batch."""
+        bodies = {}
+        for lang, tickets in self.grouped(lambda t: t._get_chatter_lang()).items():
+            for ticket in tickets.with_context(lang=lang):
+                bodies[ticket.id] = Markup("<p>%s</p>") % note(ticket)
+        self._message_log_batch(bodies=bodies)
 
     # ------------------------------------------------------------
     # PORTAL

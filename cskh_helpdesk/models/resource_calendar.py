@@ -1,6 +1,6 @@
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
-from pytz import utc
+from pytz import timezone, utc
 
 from odoo import models
 from odoo.tools.date_utils import localized
@@ -84,3 +84,20 @@ class ResourceCalendar(models.Model):
             if start < end else 0.0
             for start, end in periods_utc
         ]
+
+    def _cskh_working_days_before(self, days, now):
+        """Start (naive UTC) of the ``days``-th working day before the day of ``now``:
+        a ticket untouched since before it went ``days`` whole working days (today not
+        counted) without news, e.g. the auto-close delays. Weekends, public holidays and
+        other global leaves of the calendar are skipped; without a calendar (or without
+        working time) plain days, counted from today's midnight UTC."""
+        today = datetime.combine(now.date(), time.min)
+        if not self:
+            return today - timedelta(days=days)
+        self.ensure_one()
+        tz = timezone(self.tz or 'UTC')
+        midnight = tz.localize(datetime.combine(utc.localize(now).astimezone(tz).date(), time.min))
+        start = days > 0 and self.plan_days(-days, midnight, compute_leaves=True)
+        if not start:
+            return today - timedelta(days=days)
+        return start.astimezone(utc).replace(tzinfo=None)
