@@ -35,6 +35,7 @@
         'data/mail_activity_type_data.xml',
         'data/cskh_process_template_data.xml',
         'wizard/cskh_ticket_log_call_views.xml',
+        'wizard/cskh_ticket_merge_views.xml',
         'views/cskh_ticket_views.xml',
         'views/cskh_team_views.xml',
         'views/cskh_stage_views.xml',

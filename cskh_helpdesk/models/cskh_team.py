@@ -451,6 +451,12 @@ class CskhTeam(models.Model):
         self.ensure_one()
         return self.stage_ids.filtered(lambda s: s.is_closed and not s.is_cancel).sorted()[:1]
 
+    def _get_cancel_stage(self):
+        """Stage of tickets closed without a solution (duplicates merged into another
+        ticket): the first cancellation stage of the team."""
+        self.ensure_one()
+        return self.stage_ids.filtered(lambda s: s.is_closed and s.is_cancel).sorted()[:1]
+
     def _get_resume_stage(self, waiting_stage):
         """Stage of a ticket in ``waiting_stage`` when the customer answers: the open,
         non-paused stage just before the waiting one (In Progress), else the first stage."""

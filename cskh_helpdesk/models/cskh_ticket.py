@@ -205,6 +205,10 @@ class CskhTicket(models.Model):
     date_last_customer_message = fields.Datetime(
         "Last Customer Message on", readonly=True, copy=False,
         help="When the customer last wrote (email, portal or chat app): restarts the auto-close delays.")
+    # Merge: a duplicate closed into the ticket that now holds its conversation
+    merged_into_id = fields.Many2one(
+        'cskh.ticket', string="Merged into", readonly=True, copy=False, index='btree_not_null',
+        help="The ticket this one was merged into: its messages, attachments and followers are there.")
     # Auto-close
     date_auto_close_reminder = fields.Datetime(
         "Auto-close Reminder Sent on", readonly=True, copy=False,

@@ -30,3 +30,4 @@ from . import test_channel_zalo
 from . import test_channel_facebook
 from . import test_canned_responses
 from . import test_auto_close
+from . import test_ticket_merge
