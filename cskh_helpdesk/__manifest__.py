@@ -36,6 +36,7 @@
         'data/cskh_process_template_data.xml',
         'wizard/cskh_ticket_log_call_views.xml',
         'wizard/cskh_ticket_merge_views.xml',
+        'wizard/cskh_ticket_split_views.xml',
         'views/cskh_ticket_views.xml',
         'views/cskh_team_views.xml',
         'views/cskh_stage_views.xml',

@@ -5,3 +5,4 @@ from . import cskh_process_template_apply
 from . import cskh_ticket_log_call
 from . import mail_compose_message
 from . import cskh_ticket_merge
+from . import cskh_ticket_split
