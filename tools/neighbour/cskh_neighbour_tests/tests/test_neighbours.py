@@ -16,8 +16,8 @@ from odoo.addons.portal.tests import (
 )
 from odoo.addons.rating.tests import test_controller, test_security
 from odoo.addons.test_mail.tests import (
-    test_mail_alias, test_mail_gateway, test_mail_mail, test_mail_thread_internals, test_message_post,
-    test_performance,
+    test_mail_alias, test_mail_composer, test_mail_gateway, test_mail_mail, test_mail_thread_internals,
+    test_message_post, test_performance,
 )
 
 CLASSES = {
@@ -30,6 +30,7 @@ CLASSES = {
     test_performance: ['TestBaseMailPerformance', 'TestBaseAPIPerformance', 'TestMailAPIPerformance',
                        'TestMessageToStorePerformance', 'TestPerformance'],
     test_mail_mail: ['TestMailMail', 'TestMailMailServer', 'TestMailMailRace'],
+    test_mail_composer: ['TestComposerForm', 'TestComposerInternals', 'TestComposerResultsComment'],
     test_crm_lead_notification: ['NewLeadNotification'],
     crm_performances: ['TestLeadAssignPerf'],
     test_controller: ['TestControllersRoute'],
