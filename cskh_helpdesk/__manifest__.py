@@ -1,6 +1,6 @@
 {
     'name': 'CSKH Helpdesk',
-    'version': '19.0.1.6.0',
+    'version': '19.0.1.7.0',
     'category': 'Services/Helpdesk',
     'sequence': 50,
     'summary': 'Customer care desk: tickets, teams, SLA in working hours, surveys, CRM links',
@@ -38,6 +38,7 @@
         'wizard/cskh_ticket_merge_views.xml',
         'wizard/cskh_ticket_split_views.xml',
         'views/cskh_ticket_views.xml',
+        'views/cskh_team_member_views.xml',
         'views/cskh_team_views.xml',
         'views/cskh_stage_views.xml',
         'views/cskh_ticket_type_views.xml',

@@ -1,11 +1,14 @@
 import ast
 import logging
+from collections import defaultdict
 from datetime import datetime, time, timedelta
 
 import pytz
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.fields import Command
+from odoo.tools import SQL
 
 _logger = logging.getLogger(__name__)
 
@@ -13,12 +16,15 @@ _logger = logging.getLogger(__name__)
 DEFAULT_PIPELINE_XMLIDS = ('stage_new', 'stage_in_progress', 'stage_waiting', 'stage_solved', 'stage_cancelled')
 
 # how new tickets without an assignee are dispatched among a team's members (see
-# CskhTeam._assign_users); process templates preset it
+# CskhTeam._route_tickets); process templates preset it
 ASSIGN_METHODS = [
     ('manual', "Manual"),
     ('balanced', "Balanced (fewest open tickets)"),
     ('round_robin', "Round robin"),
 ]
+
+# weight of an open ticket in an agent's load (cskh.team.member.max_open_tickets), by priority
+PRIORITY_WEIGHTS = {'0': 1, '1': 1, '2': 2, '3': 3}
 
 
 class CskhTeam(models.Model):
@@ -54,6 +60,9 @@ class CskhTeam(models.Model):
         'res.users', 'cskh_team_member_rel', 'team_id', 'user_id', string="Members",
         domain="[('share', '=', False), ('company_ids', 'in', company_id)]",
         help="Agents of the team. Automatic assignment picks among them.")
+    team_member_ids = fields.One2many(
+        'cskh.team.member', 'team_id', string="Member Settings",
+        help="Availability, capacity and skills of each member, used by the automatic assignment.")
     leader_id = fields.Many2one(
         'res.users', string="Team Leader", tracking=True, check_company=True,
         domain="[('share', '=', False)]",
@@ -62,8 +71,10 @@ class CskhTeam(models.Model):
         ASSIGN_METHODS, string="Assignment", required=True, default='manual',
         help="How new tickets without an assignee are dispatched among the members.\n"
              "Manual: nobody is assigned.\n"
-             "Balanced: the member with the fewest open tickets.\n"
-             "Round robin: members one after the other.")
+             "Balanced: the member with the lowest load (open tickets weighted by priority).\n"
+             "Round robin: members one after the other.\n"
+             "Both pick among the available members who have the skills and free capacity; "
+             "without any, the team leader, else nobody (with an activity for the leader).")
     last_assigned_user_id = fields.Many2one(
         'res.users', readonly=True, copy=False, export_string_translation=False)
     visibility = fields.Selection([
@@ -327,6 +338,43 @@ class CskhTeam(models.Model):
             team.frt_hours_7d, team.frt_ticket_count_7d = frt.get(team, (0.0, 0))
             team.csat_avg_7d = csat.get(team, 0.0)
 
+    @api.onchange('member_ids')
+    def _onchange_member_ids(self):
+        """Show the settings row of a member as soon as he is added to the team, and drop
+        the row of a member removed."""
+        users = self.member_ids._origin
+        removed = self.team_member_ids.filtered(lambda m: m.user_id._origin not in users)
+        added = users - self.team_member_ids.user_id._origin
+        self.team_member_ids = [Command.unlink(member.id) for member in removed] + [
+            Command.create({'user_id': user.id}) for user in added]
+
+    # ------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        teams = super().create(vals_list)
+        teams._sync_team_members()
+        return teams
+
+    def write(self, vals):
+        res = super().write(vals)
+        if 'member_ids' in vals and not self.env.context.get('cskh_skip_member_sync'):
+            self._sync_team_members()
+        return res
+
+    def _sync_team_members(self):
+        """Each member of the teams gets his ``cskh.team.member`` row (availability,
+        capacity, skills); the rows of users who left the team are deleted."""
+        Member = self.env['cskh.team.member'].sudo().with_context(cskh_skip_member_sync=True)
+        rows = Member.search_fetch([('team_id', 'in', self.ids)], ['team_id', 'user_id'])
+        existing = {(row.team_id.id, row.user_id.id): row for row in rows}
+        wanted = {(team.id, user.id) for team in self for user in team.member_ids}
+        Member.browse(row.id for key, row in existing.items() if key not in wanted).unlink()
+        Member.create([{'team_id': team_id, 'user_id': user_id}
+                       for team_id, user_id in sorted(wanted - existing.keys())])
+
     # ------------------------------------------------------------
     # ACTIONS
     # ------------------------------------------------------------
@@ -482,44 +530,173 @@ class CskhTeam(models.Model):
     # ASSIGNMENT
     # ------------------------------------------------------------
 
-    def _get_assignable_users(self):
-        """Members that may receive new tickets; override to exclude absent agents."""
-        self.ensure_one()
-        return self.member_ids.filtered(lambda u: u.active and not u.share).sorted('id')
+    def _check_leader_rights(self):
+        """Handing tickets over is for the leaders of the teams and helpdesk managers."""
+        if self.env.su or self.env.user.has_group('cskh_helpdesk.cskh_helpdesk_group_manager'):
+            return
+        if any(team.leader_id != self.env.user for team in self):
+            raise AccessError(self.env._("Only the team leader or a helpdesk manager can hand tickets over."))
+
+    @api.model
+    def _sql_on_leave(self, user_ids, now):
+        """Users among ``user_ids`` with a time off covering ``now``: the leaves of their
+        resource (the Time Off app writes one per approved request)."""
+        return SQL("""
+            SELECT DISTINCT resource.user_id
+              FROM resource_calendar_leaves leave
+              JOIN resource_resource resource ON resource.id = leave.resource_id
+             WHERE resource.user_id IN %(user_ids)s
+               AND resource.active
+               AND leave.time_type = 'leave'
+               AND leave.date_from <= %(now)s
+               AND leave.date_to > %(now)s
+        """, user_ids=tuple(user_ids), now=now)
+
+    @api.model
+    def _get_users_on_leave(self, users):
+        """The users of ``users`` on time off now, in one query."""
+        if not users:
+            return self.env['res.users']
+        self.env['resource.calendar.leaves'].flush_model(['resource_id', 'time_type', 'date_from', 'date_to'])
+        self.env['resource.resource'].flush_model(['user_id', 'active'])
+        rows = self.env.execute_query(self._sql_on_leave(users.ids, fields.Datetime.now()))
+        return self.env['res.users'].browse(row[0] for row in rows)
 
     def _get_open_ticket_load(self, users):
-        """Number of open tickets of ``users`` in this team, as a dict user id -> count."""
+        """Open tickets of ``users`` in these teams weighted by priority (``PRIORITY_WEIGHTS``),
+        as a dict (team id, user id) -> load, in one grouped query."""
         groups = self.env['cskh.ticket'].sudo()._read_group(
-            [('team_id', '=', self.id), ('user_id', 'in', users.ids), ('is_closed', '=', False)],
-            ['user_id'], ['__count'])
-        return {user.id: count for user, count in groups}
+            [('team_id', 'in', self.ids), ('user_id', 'in', users.ids), ('is_closed', '=', False)],
+            ['team_id', 'user_id', 'priority'], ['__count'])
+        load = defaultdict(int)
+        for team, user, priority, count in groups:
+            load[team.id, user.id] += PRIORITY_WEIGHTS.get(priority, 1) * count
+        return load
 
-    def _assign_users(self, count):
-        """Pick assignees for ``count`` new tickets according to the assignment method.
+    def _get_open_tickets_of(self, users):
+        return self.env['cskh.ticket'].search(
+            [('team_id', 'in', self.ids), ('user_id', 'in', users.ids), ('is_closed', '=', False)])
 
-        :return: a list of ``count`` user ids (False when nobody can be assigned)
+    def _get_available_members(self, exclude_user_ids=()):
+        """Members who may receive tickets now: active internal users marked available and
+        not on time off, in the order of their user id (round robin)."""
+        self.ensure_one()
+        members = self.team_member_ids.filtered(
+            lambda m: m.is_available and m.user_id.active and not m.user_id.share
+            and m.user_id.id not in exclude_user_ids)
+        on_leave = self._get_users_on_leave(members.user_id)
+        return members.filtered(lambda m: m.user_id not in on_leave).sorted(lambda m: m.user_id.id)
+
+    def _get_routing_members(self, ticket_info, members, load):
+        """Members of ``members`` who can take the ticket described by ``ticket_info``
+        (``cskh.ticket._get_routing_infos``): with the skills, and free capacity for its
+        weight given ``load`` (user id -> weighted open tickets). A VIP customer's ticket
+        goes to the members handling VIP customers when one of them can take it."""
+        weight = PRIORITY_WEIGHTS.get(ticket_info['priority'], 1)
+        eligible = members.filtered(lambda m: m._accepts(ticket_info) and (
+            not m.max_open_tickets or load[m.user_id.id] + weight <= m.max_open_tickets))
+        if ticket_info['customer_tier'] == 'vip':
+            return eligible.filtered('handles_vip') or eligible
+        return eligible
+
+    def _get_fallback_user(self, exclude_user_ids=()):
+        """Who gets a ticket no member can take: the team leader when he can work on it
+        (active, available if he is a member, not on time off), else nobody."""
+        self.ensure_one()
+        leader = self.leader_id
+        if not leader.active or leader.share or leader.id in exclude_user_ids:
+            return self.env['res.users']
+        if not all(self.team_member_ids.filtered(lambda m: m.user_id == leader).mapped('is_available')):
+            return self.env['res.users']
+        return leader - self._get_users_on_leave(leader)
+
+    def _route_tickets(self, ticket_infos, exclude_user_ids=(), method=None):
+        """Choose the assignees of tickets described by ``ticket_infos``, in a number of
+        queries that depends neither on the tickets nor on the members.
+
+        Among the available members with the skills and free capacity (VIP tickets to the
+        VIP members first), ``method`` (the team's assignment method by default) picks the
+        least loaded one (balanced) or the next one after the last assignee (round robin);
+        each assignment counts in the load of the next tickets. A ticket no member can take
+        goes to the fallback user (``_get_fallback_user``).
+
+        :return: a list of (user id or False, routed) per ticket info, routed being False
+            when the ticket went to the fallback instead of a member
         """
         self.ensure_one()
-        if self.assign_method == 'manual' or not count:
-            return [False] * count
-        users = self._get_assignable_users()
-        if not users:
-            return [False] * count
-        if self.assign_method == 'balanced':
-            load = self._get_open_ticket_load(users)
-            result = []
-            for _i in range(count):
-                user_id = min(users.ids, key=lambda uid: (load.get(uid, 0), uid))
-                load[user_id] = load.get(user_id, 0) + 1
-                result.append(user_id)
-            return result
-        # round robin: continue after the last user who received a ticket
-        ids = users.ids
+        method = method or self.assign_method
+        members = self._get_available_members(exclude_user_ids)
+        team_load = self._get_open_ticket_load(members.user_id)
+        load = defaultdict(int, {uid: team_load[self.id, uid] for uid in members.user_id.ids})
         last = self.last_assigned_user_id.id
-        start = next((i for i, uid in enumerate(ids) if uid > last), 0)
-        result = [ids[(start + i) % len(ids)] for i in range(count)]
-        self.sudo().last_assigned_user_id = result[-1]
+        fallback = None
+        result = []
+        for info in ticket_infos:
+            eligible = self._get_routing_members(info, members, load).user_id.ids
+            if not eligible:
+                if fallback is None:
+                    fallback = self._get_fallback_user(exclude_user_ids).id
+                result.append((fallback, False))
+                continue
+            if method == 'round_robin':
+                user_id = next((uid for uid in eligible if uid > last), eligible[0])
+                last = user_id
+            else:
+                user_id = min(eligible, key=lambda uid: (load[uid], uid))
+            load[user_id] += PRIORITY_WEIGHTS.get(info['priority'], 1)
+            result.append((user_id, True))
+        if method == 'round_robin' and last != self.last_assigned_user_id.id:
+            self.sudo().last_assigned_user_id = last
         return result
+
+    def _reassign_tickets(self, tickets, exclude_user_ids=()):
+        """Give ``tickets`` of these teams new assignees among the eligible members other
+        than ``exclude_user_ids`` (balanced in a team assigning manually); tickets nobody
+        can take go to the leader, or stay unassigned with an activity for him.
+
+        :return: a dict with the number of tickets given to a member (``routed``), to the
+            leader (``leader``) and left unassigned (``unassigned``)
+        """
+        counts = {'routed': 0, 'leader': 0, 'unassigned': 0}
+        for team, team_tickets in tickets.filtered(lambda t: t.team_id in self).grouped('team_id').items():
+            method = 'balanced' if team.assign_method == 'manual' else team.assign_method
+            results = team.sudo()._route_tickets(team_tickets._get_routing_infos(), exclude_user_ids, method)
+            by_user = defaultdict(list)
+            for ticket, (user_id, routed) in zip(team_tickets, results):
+                by_user[user_id].append(ticket.id)
+                counts['routed' if routed else 'leader' if user_id else 'unassigned'] += 1
+            for user_id, ticket_ids in by_user.items():
+                self.env['cskh.ticket'].browse(ticket_ids).write({'user_id': user_id})
+            self.env['cskh.ticket'].browse(by_user.get(False, []))._notify_unrouted()
+        return counts
+
+    def _reassign_tickets_notification(self, counts):
+        """The message shown after a hand-over, then the view is reloaded."""
+        return {
+            'type': 'ir.actions.client',
+            'tag': 'display_notification',
+            'params': {
+                'type': 'warning' if counts['unassigned'] else 'success',
+                'message': self.env._(
+                    "Tickets handed over: %(routed)s to available members, %(leader)s to the team "
+                    "leader, %(unassigned)s left unassigned.", **counts),
+                'next': {'type': 'ir.actions.client', 'tag': 'soft_reload'},
+            },
+        }
+
+    def action_redistribute_unavailable(self):
+        """Hand the open tickets of the members who are unavailable or on time off over to
+        the other eligible members (one click for the team leader)."""
+        self._check_leader_rights()
+        tickets = self.env['cskh.ticket']
+        away = self.env['res.users']
+        for team in self:
+            on_leave = self._get_users_on_leave(team.team_member_ids.user_id)
+            team_away = team.team_member_ids.filtered(
+                lambda m: not m.is_available or m.user_id in on_leave).user_id
+            tickets |= team._get_open_tickets_of(team_away)
+            away |= team_away
+        return self._reassign_tickets_notification(self._reassign_tickets(tickets, away.ids))
 
     # ------------------------------------------------------------
     # PORTAL

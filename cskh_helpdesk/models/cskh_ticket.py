@@ -11,7 +11,7 @@ from markupsafe import Markup
 
 from odoo import api, fields, models, tools
 from odoo.exceptions import AccessError, UserError
-from odoo.fields import Domain
+from odoo.fields import Command, Domain
 from odoo.tools import SQL, LazyTranslate
 from odoo.tools.mail import email_split_and_format, generate_tracking_message_id, unfold_references
 
@@ -492,7 +492,7 @@ class CskhTicket(models.Model):
             key[8:] for key in self.env.context if key.startswith('default_')})
         self._match_partners_by_email(vals_list)
         self._check_lead_access(vals_list)
-        self._prepare_assignees(vals_list)
+        unrouted = self._prepare_assignees(vals_list)
         for vals in vals_list:
             # the portal link of the first notification would write it right after
             vals.setdefault('access_token', str(uuid.uuid4()))
@@ -500,6 +500,8 @@ class CskhTicket(models.Model):
         tickets._assign_numbers()
         tickets._sla_on_create()
         tickets._schedule_creation_emails()
+        if unrouted:
+            tickets.browse(tickets[index].id for index in unrouted)._notify_unrouted()
         return tickets
 
     def write(self, vals):
@@ -558,19 +560,89 @@ class CskhTicket(models.Model):
 
     @api.model
     def _prepare_assignees(self, vals_list):
-        """Fill ``user_id`` of new tickets according to their team's assignment method."""
+        """Fill ``user_id`` of new tickets by their team's routing (``cskh.team._route_tickets``),
+        team by team, in a number of queries independent of the batch and of the team size.
+
+        :return: the indexes in ``vals_list`` of the tickets routed to nobody, whose team
+            leader gets an activity once they exist (``_notify_unrouted``)
+        """
         pending = defaultdict(list)
-        for vals in vals_list:
+        for index, vals in enumerate(vals_list):
             if 'user_id' in vals:
                 continue
             team_id = vals.get('team_id') or self._default_team_id().id
             if team_id:
-                pending[team_id].append(vals)
-        for team_id, team_vals in pending.items():
-            team = self.env['cskh.team'].browse(team_id)
-            for vals, user_id in zip(team_vals, team._assign_users(len(team_vals))):
+                pending[team_id].append(index)
+        unrouted = []
+        for team_id, indexes in pending.items():
+            team = self.env['cskh.team'].sudo().browse(team_id)
+            if team.assign_method == 'manual':
+                continue
+            infos = self._get_routing_infos_from_vals([vals_list[index] for index in indexes])
+            for index, (user_id, routed) in zip(indexes, team._route_tickets(infos)):
                 if user_id:
-                    vals['user_id'] = user_id
+                    vals_list[index]['user_id'] = user_id
+                elif not routed:
+                    unrouted.append(index)
+        return unrouted
+
+    @api.model
+    def _get_routing_infos_from_vals(self, vals_list):
+        """What the routing looks at (``_get_routing_infos``) for tickets about to be
+        created from ``vals_list``; the customers are read in one batch."""
+        context = self.env.context
+        partner_ids = {vals.get('partner_id') for vals in vals_list} - {None, False}
+        partners = {partner.id: partner for partner in self.env['res.partner'].sudo().browse(partner_ids)}
+        infos = []
+        for vals in vals_list:
+            partner = partners.get(vals.get('partner_id')) or self.env['res.partner']
+            infos.append({
+                'priority': vals.get('priority') or context.get('default_priority') or '0',
+                'type_id': vals.get('type_id', context.get('default_type_id')) or False,
+                'tag_ids': self._get_command_ids(vals.get('tag_ids', context.get('default_tag_ids')) or []),
+                'lang': partner.lang or False,
+                'customer_tier': vals.get('customer_tier') or partner.cskh_customer_tier
+                or partner.commercial_partner_id.cskh_customer_tier or False,
+            })
+        return infos
+
+    def _get_routing_infos(self):
+        """What the routing looks at, per ticket: priority (load weight), type, tags,
+        customer language and tier (skills). Override with ``_get_routing_infos_from_vals``
+        and ``cskh.team.member._accepts`` to route on more criteria."""
+        return [{
+            'priority': ticket.priority,
+            'type_id': ticket.type_id.id,
+            'tag_ids': ticket.tag_ids.ids,
+            'lang': ticket.partner_id.lang or False,
+            'customer_tier': ticket.customer_tier or False,
+        } for ticket in self.sudo()]
+
+    @api.model
+    def _get_command_ids(self, commands):
+        """Ids of the existing records an x2many value of ``create`` links (ids, or
+        SET / LINK commands); records it creates are new to every skill."""
+        ids = []
+        for command in commands:
+            if isinstance(command, int):
+                ids.append(command)
+            elif command[0] == Command.SET:
+                ids.extend(command[2])
+            elif command[0] == Command.LINK:
+                ids.append(command[1])
+        return ids
+
+    def _notify_unrouted(self):
+        """Tickets no available member could take and whose leader is away: a to-do for
+        the team leader, in his language, to assign them by hand."""
+        for ticket in self.filtered(lambda t: t.team_id.leader_id):
+            leader = ticket.team_id.leader_id
+            ticket = ticket._with_user_lang(leader)
+            ticket.activity_schedule(
+                'mail.mail_activity_data_todo', user_id=leader.id,
+                summary=ticket.env._("Assign this ticket"),
+                note=ticket.env._("No available member of the team has the skills and the capacity "
+                                  "for this ticket."))
 
     @api.model
     def _check_lead_access(self, vals_list):

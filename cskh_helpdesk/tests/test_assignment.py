@@ -55,6 +55,9 @@ class TestAssignment(CskhCommon):
         unassigned = self._create_ticket(user_id=False)
         self.assertFalse(unassigned.user_id, "an explicit empty assignee is respected")
 
-    def test_team_without_members_leaves_tickets_unassigned(self):
+    def test_team_without_members_falls_back_to_leader(self):
         self.team.write({'assign_method': 'balanced', 'member_ids': [Command.clear()]})
+        self.assertEqual(self._create_ticket().user_id, self.user_manager,
+                         "no member to route to: the team leader takes the ticket")
+        self.team.leader_id = False
         self.assertFalse(self._create_ticket().user_id)

@@ -218,3 +218,58 @@ class TestDemoPages(HttpCase):
         late = lines.filtered(lambda line: line.status == 'failed' and line.reached_date)
         self.assertTrue(late)
         self.assertTrue(all(line.exceeded_hours > 0 for line in late))
+
+
+@tagged('post_install', '-at_install', 'cskh', 'cskh_tour')
+class TestRoutingTours(HttpCase):
+    """The leader sets a member's capacity and skills on the team form, an agent steps
+    away, the leader hands his tickets over, in a real browser."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.leader = new_test_user(
+            cls.env, login='tour_leader', name='Tour Leader', email='tour.leader@example.com',
+            groups='base.group_user,cskh_helpdesk.cskh_helpdesk_group_manager')
+        cls.agent_1 = new_test_user(
+            cls.env, login='tour_agent', name='Tour Agent Một', email='tour.agent@example.com',
+            groups='base.group_user,cskh_helpdesk.cskh_helpdesk_group_agent')
+        cls.agent_2 = new_test_user(
+            cls.env, login='tour_agent_2', name='Tour Agent Hai', email='tour.agent2@example.com',
+            groups='base.group_user,cskh_helpdesk.cskh_helpdesk_group_agent')
+        stages = cls.env['cskh.stage'].create([
+            {'name': 'Routing New', 'sequence': 1},
+            {'name': 'Routing Solved', 'sequence': 2, 'is_closed': True},
+        ])
+        cls.team = cls.env['cskh.team'].create({
+            'name': 'Routing Team',
+            'leader_id': cls.leader.id,
+            'member_ids': [Command.set((cls.agent_1 | cls.agent_2).ids)],
+            'assign_method': 'balanced',
+            'stage_ids': [Command.set(stages.ids)],
+        })
+        cls.tickets = cls.env['cskh.ticket'].create([{
+            'name': f'Hỏi về đơn hàng {i}', 'team_id': cls.team.id, 'user_id': cls.agent_1.id,
+            'type_id': cls.env.ref('cskh_helpdesk.type_question').id,
+        } for i in range(3)])
+
+    def test_routing_from_the_team_form(self):
+        member_2 = self.team.team_member_ids.filtered(lambda m: m.user_id == self.agent_2)
+        self.start_tour(f'/odoo/cskh-teams/{self.team.id}', 'cskh_routing_leader_tour', login='tour_leader')
+        self.env.invalidate_all()
+        self.assertEqual(member_2.max_open_tickets, 5)
+        self.assertEqual(member_2.type_ids, self.env.ref('cskh_helpdesk.type_question'))
+
+        self.start_tour('/odoo/cskh-availability', 'cskh_routing_agent_tour', login='tour_agent')
+        self.env.invalidate_all()
+        member_1 = self.team.team_member_ids.filtered(lambda m: m.user_id == self.agent_1)
+        self.assertFalse(member_1.is_available)
+        self.assertEqual(self.env['cskh.ticket'].create({
+            'name': 'Câu hỏi mới', 'team_id': self.team.id,
+            'type_id': self.env.ref('cskh_helpdesk.type_question').id}).user_id, self.agent_2,
+            "the agent who stepped away gets no new ticket")
+
+        self.start_tour(f'/odoo/cskh-teams/{self.team.id}', 'cskh_routing_handover_tour', login='tour_leader')
+        self.env.invalidate_all()
+        self.assertEqual(self.tickets.user_id, self.agent_2, "his tickets went to the available colleague")
+        self.assertEqual(member_2.open_ticket_load, 4)
