@@ -44,6 +44,9 @@ class CskhTeamMember(models.Model):
     open_ticket_load = fields.Integer(
         "Current Load", compute='_compute_open_ticket_load',
         help="Open tickets of the agent in this team, weighted by priority.")
+    # whether the current user may hand the member's tickets over (his leader, a manager)
+    can_hand_over = fields.Boolean(
+        "Can Hand Over", compute='_compute_can_hand_over', export_string_translation=False)
     # Skills: a member without any skill of a kind takes every ticket of that kind
     handles_vip = fields.Boolean(
         "VIP Customers", help="Tickets of VIP customers go to the available agents with this option first.")
@@ -77,6 +80,13 @@ class CskhTeamMember(models.Model):
         load = self.team_id._get_open_ticket_load(self.user_id)
         for member in self:
             member.open_ticket_load = load.get((member.team_id.id, member.user_id.id), 0)
+
+    @api.depends_context('uid')
+    @api.depends('team_id.leader_id')
+    def _compute_can_hand_over(self):
+        is_manager = self.env.user.has_group('cskh_helpdesk.cskh_helpdesk_group_manager')
+        for member in self:
+            member.can_hand_over = is_manager or member.team_id.leader_id == self.env.user
 
     @api.depends('type_ids', 'tag_ids', 'lang_ids', 'customer_tier')
     def _compute_has_skills(self):

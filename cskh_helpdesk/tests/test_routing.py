@@ -280,6 +280,8 @@ class TestRedistribution(CskhRoutingCommon):
         tickets = self._give(self.user_agent, 2, priority='2')
         self._member(self.user_agent_2).max_open_tickets = 2
         self._member(self.user_agent_3).is_available = False
+        self.assertTrue(self._member(self.user_agent).with_user(self.user_agent_3).can_hand_over)
+        self.assertFalse(self._member(self.user_agent).with_user(self.user_agent_2).can_hand_over)
         with self.assertRaises(AccessError):
             self._member(self.user_agent).with_user(self.user_agent_2).action_redistribute_tickets()
         self._member(self.user_agent).with_user(self.user_agent_3).action_redistribute_tickets()
