@@ -22,7 +22,7 @@ class CskhTeamMember(models.Model):
     _check_company_auto = True
 
     # Membership
-    team_id = fields.Many2one('cskh.team', string="Team", required=True, index=True, ondelete='cascade')
+    team_id = fields.Many2one('cskh.team', required=True, index=True, ondelete='cascade')
     user_id = fields.Many2one(
         'res.users', string="Agent", required=True, index=True, ondelete='cascade',
         domain="[('share', '=', False), ('company_ids', 'in', company_id)]")
@@ -46,7 +46,7 @@ class CskhTeamMember(models.Model):
         help="Open tickets of the agent in this team, weighted by priority.")
     # whether the current user may hand the member's tickets over (his leader, a manager)
     can_hand_over = fields.Boolean(
-        "Can Hand Over", compute='_compute_can_hand_over', export_string_translation=False)
+        compute='_compute_can_hand_over', export_string_translation=False)
     # Skills: a member without any skill of a kind takes every ticket of that kind
     handles_vip = fields.Boolean(
         "VIP Customers", help="Tickets of VIP customers go to the available agents with this option first.")
@@ -61,25 +61,26 @@ class CskhTeamMember(models.Model):
         help="Only tickets of customers speaking one of these languages are assigned to the agent. "
              "Empty: all languages. Tickets of customers without a language go to anyone.")
     customer_tier = fields.Selection(
-        CUSTOMER_TIERS, string="Customer Tier",
+        CUSTOMER_TIERS,
         help="Only tickets of customers of this tier are assigned to the agent. Empty: all customers.")
     has_skills = fields.Boolean(
-        "Has Skills", compute='_compute_has_skills', store=True,
+        compute='_compute_has_skills', store=True,
         help="Ticket types, tags, languages or a customer tier restrict what the agent receives.")
 
     _team_user_uniq = models.Constraint(
         'unique (team_id, user_id)', "An agent is a member of a team only once.")
 
     def _compute_is_on_leave(self):
-        on_leave = self.env['cskh.team']._get_users_on_leave(self.user_id)
+        on_leave = self.env['cskh.team']._get_users_on_leave(self.user_id._origin)
         for member in self:
-            member.is_on_leave = member.user_id in on_leave
+            member.is_on_leave = member.user_id._origin in on_leave
 
     def _compute_open_ticket_load(self):
         """Weighted open tickets, in one grouped query whatever the number of members."""
-        load = self.team_id._get_open_ticket_load(self.user_id)
+        # _origin: rows added in the team form belong to the team being edited
+        load = self.team_id._origin._get_open_ticket_load(self.user_id._origin)
         for member in self:
-            member.open_ticket_load = load.get((member.team_id.id, member.user_id.id), 0)
+            member.open_ticket_load = load.get((member.team_id._origin.id, member.user_id._origin.id), 0)
 
     @api.depends_context('uid')
     @api.depends('team_id.leader_id')
