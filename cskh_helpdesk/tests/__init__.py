@@ -32,3 +32,5 @@ from . import test_canned_responses
 from . import test_auto_close
 from . import test_ticket_merge
 from . import test_ticket_split
+from . import test_faq
+from . import test_faq_ui
