@@ -20,7 +20,7 @@ FAQ_URL = '/cskh/faq'
 TITLE_WEIGHT = 2.0
 # pg_trgm word similarity an article needs to match a query: low enough for a typo in a
 # short word ("bao hnah"), high enough to leave unrelated articles out.
-WORD_SIMILARITY_THRESHOLD = 0.45
+WORD_SIMILARITY_THRESHOLD = 0.55
 # Longest query looked for (characters of the folded text) and words of a ticket's
 # description used to suggest articles to the agent.
 MAX_QUERY_LENGTH = 200
