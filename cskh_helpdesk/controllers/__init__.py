@@ -1,3 +1,4 @@
 from . import portal
 from . import survey
 from . import webhook
+from . import faq

@@ -7,6 +7,8 @@ from odoo.http import request
 
 from odoo.addons.portal.controllers.portal import CustomerPortal, pager as portal_pager
 
+from .faq import CskhFaqController
+
 # Honeypot input: hidden from humans, bots fill it in.
 HONEYPOT_FIELD = 'cskh_website'
 # Defaults of the web form protections, each overridable by a system parameter.
@@ -331,6 +333,7 @@ class CskhCustomerPortal(CustomerPortal):
             if not errors:
                 partner = portal_partner or self._cskh_form_get_partner(form)
                 ticket = self._cskh_create_ticket(form, files, partner)
+                CskhFaqController._cskh_faq_track_ticket()
                 return request.render('cskh_helpdesk.ticket_submit_thanks', {
                     'cskh_ticket': ticket, 'portal_partner': portal_partner, 'page_name': 'cskh_ticket_new'})
         values = self._cskh_form_get_values(form, errors, teams, fixed_team, action, portal_partner)

@@ -25,3 +25,9 @@ from . import cskh_channel_account
 from . import cskh_channel_event
 from . import cskh_channel_delivery
 from . import mail_message
+from . import cskh_faq_category
+from . import cskh_faq
+from . import cskh_faq_vote
+from . import cskh_faq_search_log
+from . import cskh_rate_limit
+from . import cskh_process_template_faq

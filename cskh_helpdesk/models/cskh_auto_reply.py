@@ -39,6 +39,10 @@ class CskhAutoReply(models.Model):
     template_id = fields.Many2one(
         'mail.template', string="Answer", domain=[('model', '=', 'cskh.ticket')],
         help="Email sent to the customer when the rule matches.")
+    faq_id = fields.Many2one(
+        'cskh.faq', string="Answer with Article", domain=[('is_published', '=', True)],
+        help="Published knowledge base article sent to the customer (its text and a link to it) "
+             "instead of the email template.")
     stage_id = fields.Many2one(
         'cskh.stage', string="Move to Stage",
         help="Optional stage the ticket is moved to, e.g. Solved when the answer is enough.")
@@ -67,7 +71,7 @@ class CskhAutoReply(models.Model):
         """The first rule (by sequence) of the ticket's team matching the ticket, if any."""
         rules = self.search_fetch([
             '|', ('team_ids', '=', False), ('team_ids', 'in', ticket.team_id.ids),
-        ], ['keywords', 'template_id', 'stage_id', 'name'])
+        ], ['keywords', 'template_id', 'faq_id', 'stage_id', 'name'])
         if not rules:
             return rules
         text = self._get_ticket_text(ticket)

@@ -29,6 +29,7 @@ class CskhProcessTemplate(models.Model):
     type_ids = fields.One2many('cskh.process.template.type', 'template_id', string="Ticket Types")
     sla_ids = fields.One2many('cskh.process.template.sla', 'template_id', string="SLA Policies")
     auto_reply_ids = fields.One2many('cskh.process.template.auto.reply', 'template_id', string="Auto-Replies")
+    faq_ids = fields.One2many('cskh.process.template.faq', 'template_id', string="Sample Articles")
     # team settings
     assign_method = fields.Selection(ASSIGN_METHODS, string="Assignment", required=True, default='balanced')
     ack_template_id = fields.Many2one(
@@ -84,16 +85,19 @@ class CskhProcessTemplate(models.Model):
     @api.model
     def _create_translated(self, model, values, line, translated_fields):
         """Create a ``model`` record with ``values`` plus the translatable fields of
-        ``line``, copying the translations of every installed language."""
+        ``line``, copying the translations of every installed language.
+        ``translated_fields``: field names, or a dict record field -> line field."""
+        if not isinstance(translated_fields, dict):
+            translated_fields = {fname: fname for fname in translated_fields}
         line_en = line.with_context(lang='en_US')
         record = self.env[model].with_context(lang='en_US').create(
-            {**values, **{fname: line_en[fname] for fname in translated_fields}})
+            {**values, **{fname: line_en[source] for fname, source in translated_fields.items()}})
         for lang, _name in self.env['res.lang'].get_installed():
             if lang == 'en_US':
                 continue
             line_lang = line.with_context(lang=lang)
-            changed = {fname: line_lang[fname] for fname in translated_fields
-                       if line_lang[fname] != line_en[fname]}
+            changed = {fname: line_lang[source] for fname, source in translated_fields.items()
+                       if line_lang[source] != line_en[source]}
             if changed:
                 record.with_context(lang=lang).write(changed)
         return record.with_env(self.env)
@@ -147,15 +151,18 @@ class CskhProcessTemplate(models.Model):
     # APPLY
     # ------------------------------------------------------------
 
-    def _apply_to_team(self, team):
+    def _apply_to_team(self, team, with_faqs=False):
         """Create on ``team`` what the template defines and is still missing; records
-        created by an earlier application (or already fitting) are reused, not changed."""
+        created by an earlier application (or already fitting) are reused, not changed.
+        ``with_faqs``: add the template's sample articles too (drafts to review)."""
         self.ensure_one()
         plan = self._get_apply_plan(team)
         stages = self._apply_stages(team, plan['stages'])
         types = self._apply_types(plan['types'])
         self._apply_slas(team, plan['slas'], stages, types)
         self._apply_auto_replies(team, plan['auto_replies'], stages)
+        if with_faqs:
+            self._apply_faqs(team)
         team.write(self._prepare_team_values())
         return team
 
@@ -213,6 +220,29 @@ class CskhProcessTemplate(models.Model):
                 'stage_id': stages[line.stage_line_id].id if line.stage_line_id else False,
             }, line, ['name'])
             self._set_record_key(key, rule)
+
+    def _apply_faqs(self, team):
+        """Sample articles of the template for ``team``, unpublished: a manager reviews and
+        publishes them. Their categories are found or created by name in the team's company."""
+        keys = {line: self._get_key('faq', line, team) for line in self.faq_ids}
+        existing = self._get_records_by_key(set(keys.values()))
+        Category = self.env['cskh.faq.category'].with_context(lang='en_US')
+        categories = {}
+        for line, key in keys.items():
+            if key in existing:
+                continue
+            category_name = line.with_context(lang='en_US').category_name
+            if category_name and category_name not in categories:
+                categories[category_name] = Category.search([
+                    ('name', '=', category_name), ('company_id', 'in', [False, team.company_id.id])], limit=1,
+                ) or self._create_translated(
+                    'cskh.faq.category', {'company_id': team.company_id.id}, line, {'name': 'category_name'})
+            faq = self._create_translated('cskh.faq', {
+                'keyword': line.keyword, 'sequence': line.sequence, 'company_id': team.company_id.id,
+                'team_ids': [Command.link(team.id)],
+                'category_id': categories[category_name].id if category_name else False,
+            }, line, ['title', 'answer'])
+            self._set_record_key(key, faq)
 
     def _prepare_team_values(self):
         """Team settings written by the template; override to apply more options."""

@@ -47,6 +47,8 @@ TICKET_CHANNELS = [
 ]
 
 MAX_ESCALATION_LEVEL = 3
+# words of a ticket's description searched in the knowledge base for the agent
+TICKET_FAQ_QUERY_WORDS = 20
 
 # first key of the web form's advisory locks ("cskh" in ASCII), apart from other apps' locks
 WEB_FORM_LOCK_SPACE = 0x63736B68
@@ -318,6 +320,10 @@ class CskhTicket(models.Model):
         'cskh.channel.delivery', 'ticket_id', string="Channel Deliveries", copy=False)
     channel_delivery_failed_count = fields.Integer(
         "Failed Deliveries", compute='_compute_channel_delivery_failed_count')
+    # Knowledge base: published articles matching the subject and description, for the agent
+    faq_suggestion_ids = fields.Many2many(
+        'cskh.faq', string="Suggested Articles", compute='_compute_faq_suggestion_ids',
+        help="Published articles of the team matching the subject and the description of the ticket.")
 
     _number_company_uniq = models.Constraint(
         'unique (company_id, number)', "The ticket number must be unique per company.")
@@ -750,6 +756,26 @@ class CskhTicket(models.Model):
         action = self.env['ir.actions.act_window']._for_xml_id('cskh_helpdesk.cskh_survey_response_action')
         action['domain'] = [('ticket_id', 'in', self.ids)]
         action['context'] = {}
+        return action
+
+    def action_cskh_create_faq(self):
+        """"Create Article": a draft article prefilled from the ticket, the agent's last
+        answer to the customer as the article's answer."""
+        self.ensure_one()
+        action = self.env['ir.actions.act_window']._for_xml_id('cskh_helpdesk.cskh_faq_action')
+        answer = self._get_last_agent_answer()
+        action.update({
+            'views': [(False, 'form')],
+            'view_mode': 'form',
+            'target': 'current',
+            'context': {
+                'default_title': self.name,
+                'default_answer': answer.body if answer else self.description,
+                'default_team_ids': self.team_id.ids,
+                'default_ticket_id': self.id,
+                'default_company_id': self.company_id.id,
+            },
+        })
         return action
 
     def action_portal_close(self, partner=None):
@@ -1247,6 +1273,60 @@ class CskhTicket(models.Model):
         self.env['cskh.channel.delivery']._get_send_cron()._trigger()
 
     # ------------------------------------------------------------
+    # KNOWLEDGE BASE
+    # ------------------------------------------------------------
+
+    # articles suggested to the agent on the ticket form
+    FAQ_SUGGESTION_LIMIT = 5
+
+    @api.depends('name', 'description', 'team_id', 'company_id')
+    def _compute_faq_suggestion_ids(self):
+        """Search the subject, then the start of the description: one query per team of
+        the tickets (one for a form), not one per ticket."""
+        Faq = self.env['cskh.faq']
+        for (company, team), tickets in self.grouped(lambda t: (t.company_id, t.team_id)).items():
+            texts = []
+            for ticket in tickets:
+                body = ' '.join(tools.html2plaintext(ticket.description or '').split()[:TICKET_FAQ_QUERY_WORDS])
+                texts += [ticket.name or '', body]
+            results = Faq._cskh_search_many(
+                texts, domain=Faq._cskh_get_public_domain(company or self.env.company, team or None),
+                limit=self.FAQ_SUGGESTION_LIMIT)
+            for index, ticket in enumerate(tickets):
+                faqs = results[2 * index] | results[2 * index + 1]
+                ticket.faq_suggestion_ids = faqs[:self.FAQ_SUGGESTION_LIMIT]
+
+    def _get_last_agent_answer(self):
+        """The last message the staff sent to the customer (not a note, not automatic)."""
+        self.ensure_one()
+        return self.env['mail.message'].search([
+            ('model', '=', self._name), ('res_id', '=', self.id),
+            ('message_type', 'in', ('comment', 'email')),
+            ('subtype_id', '=', self.env.ref('mail.mt_comment').id),
+            ('author_id.user_ids.share', '=', False),
+        ], order='id desc', limit=1)
+
+    def _send_faq_auto_email(self, faq):
+        """Answer the customer with ``faq`` (its text and link) in the customer's language,
+        as an automatic answer (same limits, headers and layout as the template answers)."""
+        self.ensure_one()
+        if not self._may_send_auto_email():
+            return self.env['mail.message']
+        lang = self.partner_id.lang or self._with_chatter_lang().env.lang
+        faq_lang = faq.with_context(lang=lang)
+        values = {
+            'body': faq_lang._get_reply_body(),
+            'subject': f"Re: {self.name}",
+            'force_email_lang': lang,
+        }
+        if self.partner_id:
+            values['partner_ids'] = self.partner_id.ids
+        elif self.partner_email:
+            values['outgoing_email_to'] = self.partner_email
+        return self.with_context(mail_post_autofollow=False).message_post(
+            **values, **self._get_auto_email_post_values())
+
+    # ------------------------------------------------------------
     # AUTOMATIC EMAILS
     # ------------------------------------------------------------
 
@@ -1273,7 +1353,9 @@ class CskhTicket(models.Model):
     def _apply_auto_reply(self, rule):
         """Answer with the rule's template, tag the ticket and move it to the rule's stage."""
         self.ensure_one()
-        if rule.template_id:
+        if rule.faq_id.is_published:
+            self._send_faq_auto_email(rule.faq_id)
+        elif rule.template_id:
             self._send_auto_email(rule.template_id)
         values = {}
         if rule.tag_ids:

@@ -33,3 +33,5 @@ from . import test_auto_close
 from . import test_ticket_merge
 from . import test_ticket_split
 from . import test_routing
+from . import test_faq
+from . import test_faq_ui

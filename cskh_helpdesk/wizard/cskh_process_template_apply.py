@@ -27,6 +27,10 @@ class CskhProcessTemplateApply(models.TransientModel):
         help="Address part before the @ of the new team's email alias.")
     alias_domain = fields.Char(compute='_compute_alias_domain')
     preview = fields.Html(compute='_compute_preview', sanitize=False)
+    has_faqs = fields.Boolean(compute='_compute_has_faqs')
+    with_faqs = fields.Boolean(
+        "Add Sample Articles", default=True,
+        help="Create the template's sample knowledge base articles, unpublished, for a manager to review.")
 
     @api.depends('team_id')
     def _compute_mode(self):
@@ -59,6 +63,11 @@ class CskhProcessTemplateApply(models.TransientModel):
                 'format_hours': self._format_working_hours,
             })
 
+    @api.depends('template_id')
+    def _compute_has_faqs(self):
+        for wizard in self:
+            wizard.has_faqs = bool(wizard.template_id.faq_ids)
+
     def _get_selection_label(self, record, fname):
         return dict(record._fields[fname]._description_selection(self.env)).get(record[fname], '')
 
@@ -82,7 +91,7 @@ class CskhProcessTemplateApply(models.TransientModel):
         if self.mode == 'update' and not self.team_id:
             raise UserError(self.env._("Choose the team to update."))
         team = self.team_id if self.mode == 'update' else self._create_team()
-        self.template_id._apply_to_team(team)
+        self.template_id._apply_to_team(team, with_faqs=self.with_faqs)
         return {
             'type': 'ir.actions.act_window',
             'res_model': 'cskh.team',
