@@ -42,7 +42,7 @@ export MODULE BRIDGES ODOO PYTHON ODOO_ARGS EXTRA_ADDONS DB PORT HTTP_INTERFACE 
 
 SCREENSHOT_ARGS ?=
 
-.PHONY: help run test lint test-neighbours bench screenshots pg-start pg-stop pg-status psql reset-demo clean
+.PHONY: help run test lint test-neighbours bench loadtest screenshots pg-start pg-stop pg-status psql reset-demo clean
 
 help:
 	@echo "make run     serve database $(DB) with $(MODULE) and demo data on http://localhost:$(PORT) (admin/admin)"
@@ -54,6 +54,9 @@ help:
 	@echo "             (databases $(TEST_DB)_nb_with/_without; NB_TAGS, NB_RUNS=with to skip the reference run)"
 	@echo "make screenshots  retake cskh_helpdesk/static/description/screenshot_*.png from the demo served by 'make run' (same DB, PORT)"
 	@echo "make bench    benchmark cskh.ticket against crm.lead on a fresh database $(BENCH_DB) (BENCH_SIZE records)"
+	@echo "make loadtest  Locust clients (mail server, agents, portal, web form) on a prefork server, LOAD_SIZE tickets;"
+	@echo "             integrity check at the end. WORKERS DURATION LOAD_SIZE FAULTS=1 (kill a worker, restart"
+	@echo "             PostgreSQL, a cron past its limit) SCALING=1 (1, 2, 4 workers and agents alone)"
 	@echo "make reset-demo   drop database $(DB) (next 'make run' recreates it)"
 	@echo "make pg-start | pg-stop | pg-status | psql   the throwaway PostgreSQL cluster"
 	@echo "make clean   drop the test databases and remove .cache/"
@@ -93,6 +96,17 @@ export BENCH_DB BENCH_EMAILS BENCH_SIZE
 
 bench:
 	@"$(ROOT)/tools/bench.sh"
+
+# load test with real clients on a prefork server (see README.md, "Load test")
+WORKERS        ?= 2
+DURATION       ?= 120
+LOAD_SIZE      ?= 50000
+FAULTS         ?= 0
+SCALING        ?= 0
+export WORKERS DURATION LOAD_SIZE FAULTS SCALING
+
+loadtest:
+	@"$(ROOT)/tools/loadtest.sh"
 
 pg-start:
 	@"$(ROOT)/tools/pg.sh" start >/dev/null && "$(ROOT)/tools/pg.sh" status

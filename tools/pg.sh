@@ -6,6 +6,7 @@
 #                                --db_* arguments on stdout (messages go to stderr)
 #   tools/pg.sh stop             stop the throwaway cluster (if we started one)
 #   tools/pg.sh status           tell whether the throwaway cluster runs
+#   tools/pg.sh restart          restart it at once (pg_ctl restart -m fast)
 #   tools/pg.sh psql [ARGS...]   psql connected to the same server (db "postgres")
 #   tools/pg.sh db-exists DB     exit 0 if database DB exists
 #   tools/pg.sh drop-db DB       drop database DB if it exists (kicks sessions)
@@ -192,6 +193,12 @@ case "$cmd" in
         else
             say "throwaway cluster in $DATA is not running"
         fi
+        ;;
+    restart)
+        # fast restart of the throwaway cluster (make loadtest FAULTS=1): sessions are cut
+        external && die "external server in use (PGHOST/DB_HOST set): not restarting it"
+        cluster_running || die "throwaway cluster in $DATA is not running"
+        as_user "$(run_user)" "$(pg_bindir)/pg_ctl" -D "$DATA" -l "$LOG" -m fast -w -t 60 restart >&2
         ;;
     status)
         if external; then echo "external server $C_HOST:$C_PORT"

@@ -1,5 +1,8 @@
 import codecs
+import email.policy
 import logging
+from email.parser import BytesHeaderParser
+from xmlrpc import client as xmlrpclib
 
 from odoo import api, models
 from odoo.tools.mail import append_content_to_html
@@ -13,6 +16,10 @@ UTF8_MISLABELS = {'us-ascii', 'ascii', 'iso-8859-1', 'latin-1', 'latin1', 'windo
 RAW_TEXT_LIMIT = 256 * 1024
 # message_dict key carrying a parsing error from message_parse to _message_route_process
 PAYLOAD_ERROR_KEY = 'cskh_payload_error'
+# first key of the two-key PostgreSQL advisory locks the add-on takes on incoming
+# Message-Ids ('CSKH' in ASCII), so that they never collide with other users of
+# advisory locks (which mostly use the one-bigint form)
+MESSAGE_LOCK_NAMESPACE = 0x43534B48
 
 
 class MailThread(models.AbstractModel):
@@ -26,6 +33,57 @@ class MailThread(models.AbstractModel):
     the context its tickets need (``cskh.ticket._mail_gateway_context``).
     """
     _inherit = 'mail.thread'
+
+    @api.model
+    def message_process(self, model, message, custom_values=None,
+                        save_original=False, strip_attachments=False,
+                        thread_id=None):
+        """The mail module's processing, made exactly once per Message-Id: a mail delivered
+        twice at the same moment (an MTA retrying after a timeout while the first delivery
+        still runs, two fetchmail servers) is processed once, see ``_message_lock_processed``."""
+        message_id = self._message_process_message_id(message)
+        if message_id and self._message_lock_processed(message_id):
+            _logger.info('Ignored mail with Message-Id %s: delivered again while or after it was processed',
+                         message_id)
+            return False
+        return super().message_process(
+            model, message, custom_values=custom_values, save_original=save_original,
+            strip_attachments=strip_attachments, thread_id=thread_id)
+
+    @api.model
+    def _message_process_message_id(self, message):
+        """The Message-Id of a raw incoming mail as ``message_parse`` reads it, from its
+        header only (the body is parsed once, by the mail module)."""
+        if isinstance(message, xmlrpclib.Binary):
+            message = bytes(message.data)
+        if isinstance(message, str):
+            message = message.encode('utf-8')
+        headers = BytesHeaderParser(policy=email.policy.SMTP).parsebytes(message)
+        return str(headers.get('Message-Id') or '').strip()
+
+    @api.model
+    def _message_lock_processed(self, message_id):
+        """Serialize the deliveries of one Message-Id and tell whether it was processed.
+
+        The mail module drops a mail whose Message-Id is already on a message, but two
+        deliveries running at once both pass that check before either commits, and make
+        two tickets. A transaction-level advisory lock on the Message-Id makes the second
+        delivery wait until the first commits (or rolls back). Odoo's transactions read a
+        snapshot taken at their first query, which may predate the first delivery's commit
+        (and a delivery that took the lock without waiting may still be too late): the
+        check is made in a new transaction, which sees every committed message.
+
+        Mail routed to other models gains the same guarantee, and loses nothing: the lock
+        only ever makes a delivery of the same Message-Id wait, and the check is the mail
+        module's own. Cost: one query, and one indexed query in a pooled cursor.
+
+        :return: whether a message with this Message-Id is committed (drop the mail)
+        """
+        self.env.cr.execute(
+            "SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (MESSAGE_LOCK_NAMESPACE, message_id))
+        with self.env.registry.cursor() as cr:
+            cr.execute("SELECT 1 FROM mail_message WHERE message_id = %s LIMIT 1", (message_id,))
+            return bool(cr.fetchone())
 
     def _message_parse_extract_payload(self, message, message_dict, save_original=False):
         """The mail module's parsing. A charset Python does not know (or a wrong one) makes

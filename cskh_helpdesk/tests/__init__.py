@@ -9,6 +9,7 @@ from . import test_mail_gateway
 from . import test_mail_security
 from . import test_mailgate_script
 from . import test_performance
+from . import test_mail_workers
 from . import test_portal
 from . import test_survey
 from . import test_sla
