@@ -6,6 +6,8 @@ import pytz
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.fields import Domain
+from odoo.tools import SQL
 
 _logger = logging.getLogger(__name__)
 
@@ -440,10 +442,15 @@ class CskhTeam(models.Model):
     # ------------------------------------------------------------
 
     def _get_first_stage(self):
-        """Stage of new and reopened tickets: the first unfolded open stage of the team."""
+        """Stage of new and reopened tickets: the first unfolded open stage of the team.
+        The team's stages and what this reads of them in one query (the relation, then
+        the stages, would be two for every new ticket)."""
         self.ensure_one()
-        stages = self.stage_ids.filtered(lambda s: not s.is_closed).sorted(lambda s: (s.fold, s.sequence, s.id))
-        return stages[:1] or self.stage_ids.sorted()[:1]
+        Stage = self.env['cskh.stage']
+        stages = Stage.search_fetch([('team_ids', 'in', self.ids)], [
+            fname for fname, field in Stage._fields.items() if field.store and field.column_type and field.prefetch is True])
+        open_stages = stages.filtered(lambda s: not s.is_closed).sorted(lambda s: (s.fold, s.sequence, s.id))
+        return open_stages[:1] or stages[:1]
 
     def _get_solved_stage(self):
         """Stage of solved tickets: the first closing stage of the team that is not a
@@ -483,9 +490,20 @@ class CskhTeam(models.Model):
     # ------------------------------------------------------------
 
     def _get_assignable_users(self):
-        """Members that may receive new tickets; override to exclude absent agents."""
+        """Members that may receive new tickets; override to exclude absent agents.
+
+        One query for every incoming ticket of an auto-assigning team, which also reads
+        what the assignment then needs of the users (reading ``member_ids`` and
+        filtering costs two: the relation, then the users)."""
         self.ensure_one()
-        return self.member_ids.filtered(lambda u: u.active and not u.share).sorted('id')
+        self.flush_model(['member_ids'])
+        members = Domain.custom(to_sql=lambda model, alias, query: SQL(
+            "%s IN (SELECT user_id FROM cskh_team_member_rel WHERE team_id = %s)",
+            SQL.identifier(alias, 'id'), self.id))
+        return self.env['res.users'].sudo().search_fetch(
+            # all their fields, as reading member_ids does: the notification reads several
+            members & Domain('active', '=', True) & Domain('share', '=', False), None, order='id',
+        ).with_env(self.env)
 
     def _get_open_ticket_load(self, users):
         """Number of open tickets of ``users`` in this team, as a dict user id -> count."""
