@@ -24,3 +24,4 @@ from . import cskh_channel_account
 from . import cskh_channel_event
 from . import cskh_channel_delivery
 from . import mail_message
+from . import mail_template

@@ -1271,7 +1271,7 @@ class CskhTicket(models.Model):
         create_partners = self.team_id.create_partner
         # templates rarely have attachments or reports: one query instead of two
         prefetch_empty_many2many(template, ['attachment_ids', 'report_template_ids'])
-        values = template._generate_template(
+        values = template.with_context(cskh_auto_email=True)._generate_template(
             self.ids,
             ('attachment_ids', 'body_html', 'email_cc', 'email_from', 'email_to', 'partner_to',
              'reply_to', 'report_template_ids', 'subject'),
