@@ -19,4 +19,6 @@ class MailTemplate(models.Model):
     @api.model
     @ormcache('template_src', 'model')
     def _cskh_has_unsafe_expression_template_qweb(self, template_src, model):
-        return super()._has_unsafe_expression_template_qweb(template_src, model)
+        # the mail module's check itself (this override without the helpdesk's context key)
+        return self.with_context(cskh_auto_email=False)._has_unsafe_expression_template_qweb(
+            template_src, model)
