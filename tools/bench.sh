@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `make bench`: install cskh_helpdesk on a fresh database and run tools/bench.py on it.
+# `make bench`: install cskh_helpdesk and project (Odoo's same-work baseline, in the
+# bench database only) on a fresh database and run tools/bench.py on it.
 #
 # Environment: BENCH_DB (cskh_bench), BENCH_EMAILS (30), BENCH_SIZE (100000);
 # MODULE, ODOO, PYTHON, ODOO_ARGS, EXTRA_ADDONS: see tools/lib.sh. PostgreSQL as tools/pg.sh.
@@ -15,9 +16,9 @@ mkdir -p "$CACHE/bench" "$DATA_DIR"
 start_pg
 fresh_db "$BENCH_DB"
 start=$(date +%s)
-echo "installing $MODULE on $BENCH_DB ..."
+echo "installing $MODULE and project on $BENCH_DB ..."
 "${ODOO_CMD[@]}" -d "$BENCH_DB" "${DBARGS[@]}" --addons-path="$ADDONS" --data-dir="$DATA_DIR" \
-    -i "$MODULE" --stop-after-init --no-http --log-level=warn "${ODOO_EXTRA[@]}" \
+    -i "$MODULE,project" --stop-after-init --no-http --log-level=warn "${ODOO_EXTRA[@]}" \
     >"$CACHE/bench/install.log" 2>&1 || { tail -30 "$CACHE/bench/install.log"; exit 1; }
 echo "benchmark ..."
 "$PYTHON" "$ROOT/tools/bench.py" --emails "$BENCH_EMAILS" --size "$BENCH_SIZE" \

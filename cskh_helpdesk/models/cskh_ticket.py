@@ -15,7 +15,7 @@ from odoo.fields import Command, Domain
 from odoo.tools import SQL, LazyTranslate
 from odoo.tools.mail import email_split_and_format, generate_tracking_message_id, unfold_references
 
-from .utils import lock_next_batch, run_cron_batches
+from .utils import lock_next_batch, prefetch_empty_many2many, run_cron_batches
 
 _lt = LazyTranslate(__name__)
 
@@ -137,6 +137,8 @@ class CskhTicket(models.Model):
         help="Unique reference of the ticket, given at creation by the company's sequence.")
     name = fields.Char("Subject", required=True, index='trigram', tracking=True)
     description = fields.Html()
+    # computed before the INSERT: a new ticket has no rating (one query less per ticket)
+    rating_last_value = fields.Float(compute='_compute_rating_last_value', store=True, precompute=True)
     priority = fields.Selection(
         TICKET_PRIORITIES, default='0', required=True, index=True, tracking=True)
     type_id = fields.Many2one('cskh.ticket.type', index='btree_not_null', tracking=True)
@@ -346,7 +348,8 @@ class CskhTicket(models.Model):
     def _compute_stage_id(self):
         for ticket in self:
             team = ticket.team_id
-            if team and ticket.stage_id not in team.stage_ids:
+            # a new ticket has no stage: its team's stages are not read twice
+            if team and (not ticket.stage_id or ticket.stage_id not in team.stage_ids):
                 ticket.stage_id = team._get_first_stage()
             elif not ticket.stage_id and not team:
                 ticket.stage_id = False
@@ -499,6 +502,7 @@ class CskhTicket(models.Model):
         self._match_partners_by_email(vals_list)
         self._check_lead_access(vals_list)
         unrouted = self._prepare_assignees(vals_list)
+        self._prefetch_notified_partners(vals_list)
         for vals in vals_list:
             # the portal link of the first notification would write it right after
             vals.setdefault('access_token', str(uuid.uuid4()))
@@ -649,6 +653,20 @@ class CskhTicket(models.Model):
                 summary=ticket.env._("Assign this ticket"),
                 note=ticket.env._("No available member of the team has the skills and the capacity "
                                   "for this ticket."))
+
+    @api.model
+    def _prefetch_notified_partners(self, vals_list):
+        """Read at once the contacts that the creation's messages and emails read one by
+        one: the assignees (notified), the user who assigns them (author of the notice),
+        the companies (their address in every email), and on an incoming email OdooBot,
+        who posts it. One query instead of one per contact, for every new ticket."""
+        users = self.env['res.users'].sudo().browse({vals['user_id'] for vals in vals_list if vals.get('user_id')})
+        teams = self.env['cskh.team'].sudo().browse({vals['team_id'] for vals in vals_list if vals.get('team_id')})
+        partner_ids = {*users.partner_id.ids, *teams.company_id.partner_id.ids,
+                       *self.env.user.partner_id.ids, *self.env.company.partner_id.ids}
+        if self.env.context.get('cskh_message_new'):
+            partner_ids.add(self.env['ir.model.data']._xmlid_to_res_id('base.partner_root'))
+        self.env['res.partner'].sudo().browse(partner_ids).fetch()
 
     @api.model
     def _check_lead_access(self, vals_list):
@@ -897,10 +915,21 @@ class CskhTicket(models.Model):
         new_dict = dict(msg_dict, email_from=email)
         if automatic:
             new_dict['cc'] = False  # not kept as the ticket's Cc (mail.thread.cc)
-        ticket = super().message_new(new_dict, custom_values=defaults)
+        ticket = super(CskhTicket, self.with_context(cskh_message_new=True)).message_new(
+            new_dict, custom_values=defaults).with_env(self.env)
         if not automatic:
             ticket._add_cc_followers(msg_dict)
         return ticket
+
+    @api.model
+    def fields_get(self, allfields=None, attributes=None):
+        """``mail.thread.message_new`` describes every field of the model (``fields_get()``:
+        the translated labels, help and selections of the ticket's fields, some 9 ms for
+        every incoming email) only to know whether the model has a name field, which our
+        ``message_new`` always fills: there, the field names suffice."""
+        if self.env.context.get('cskh_message_new') and allfields is None and attributes is None:
+            return {fname: {} for fname in self._fields}
+        return super().fields_get(allfields=allfields, attributes=attributes)
 
     def message_update(self, msg_dict, update_vals=None):
         """A reply from the customer reopens closed tickets and resumes waiting ones.
@@ -998,12 +1027,23 @@ class CskhTicket(models.Model):
             return False
         if self.env.context.get('cskh_mail_automatic'):
             return False
-        subtype = self.env['mail.message.subtype'].browse(msg_vals.get('subtype_id', message.subtype_id.id))
-        if not subtype or subtype.internal:
+        if self._is_internal_subtype(msg_vals.get('subtype_id', message.subtype_id.id)):
             return False
         author = self.env['res.partner'].browse(msg_vals.get('author_id', message.author_id.id)).sudo()
         # partner_share (stored): the author has no internal user
         return not author or author.partner_share
+
+    def _is_internal_subtype(self, subtype_id):
+        """Whether ``subtype_id`` is no subtype or an internal one. The generic and ticket
+        subtypes are known from the mail module's cached subscription data: no query on
+        each incoming email; others (a subtype of another model) are read."""
+        if not subtype_id:
+            return True
+        child_ids, _default_ids, internal_ids, _parents, _relations = \
+            self.env['mail.message.subtype']._get_auto_subscription_subtypes(self._name)
+        if subtype_id in child_ids:
+            return subtype_id in internal_ids
+        return self.env['mail.message.subtype'].browse(subtype_id).internal
 
     def _is_agent_public_reply(self, message, msg_vals):
         """Whether a posted message is a public answer (comment or email, public subtype)
@@ -1018,8 +1058,7 @@ class CskhTicket(models.Model):
         author = self.env['res.partner'].browse(msg_vals.get('author_id', message.author_id.id)).sudo()
         if not author or author.partner_share:
             return False
-        subtype = self.env['mail.message.subtype'].browse(msg_vals.get('subtype_id', message.subtype_id.id))
-        if not subtype or subtype.internal:
+        if self._is_internal_subtype(msg_vals.get('subtype_id', message.subtype_id.id)):
             return False
         return bool(author.user_ids.filtered(lambda user: not user.share))
 
@@ -1384,7 +1423,9 @@ class CskhTicket(models.Model):
         addresses become contacts only when the team creates customers from emails."""
         self.ensure_one()
         create_partners = self.team_id.create_partner
-        values = template._generate_template(
+        # templates rarely have attachments or reports: one query instead of two
+        prefetch_empty_many2many(template, ['attachment_ids', 'report_template_ids'])
+        values = template.with_context(cskh_auto_email=True)._generate_template(
             self.ids,
             ('attachment_ids', 'body_html', 'email_cc', 'email_from', 'email_to', 'partner_to',
              'reply_to', 'report_template_ids', 'subject'),
@@ -1403,6 +1444,10 @@ class CskhTicket(models.Model):
         }
         if values.get('email_from'):
             post_values['email_from'] = values['email_from']
+            if values['email_from'] == self.company_id.email_formatted:
+                # sent from the company's address: its contact is the author (the
+                # gateway would look it up by address, a query for every ticket)
+                post_values['author_id'] = self.company_id.partner_id.id
         if values.get('reply_to'):
             post_values['reply_to'] = values['reply_to']
         if not create_partners:
@@ -1472,6 +1517,8 @@ class CskhTicket(models.Model):
         policies = self.env['cskh.sla'].sudo().search_fetch(
             [('team_id', 'in', self.team_id.filtered('use_sla').ids)],
             ['team_id', 'priority', 'customer_tier', 'channel', 'target', 'time', 'stage_id', 'raise_priority'])
+        # most policies have no type nor tag condition: one query instead of two
+        prefetch_empty_many2many(policies, ['type_ids', 'tag_ids'])
         return {
             ticket: policies.filtered(lambda sla: sla._match_ticket(ticket))
             for ticket in self

@@ -2,7 +2,8 @@ from datetime import datetime, time, timedelta
 
 from pytz import timezone, utc
 
-from odoo import models
+from odoo import api, models
+from odoo.tools import ormcache
 from odoo.tools.date_utils import localized
 
 # the windows in which resource.calendar.plan_hours walks the work intervals, and how
@@ -40,13 +41,13 @@ class ResourceCalendar(models.Model):
         starts = [localized(start) for start, _hours in plans]
         pending = {index: hours for index, (_start, hours) in enumerate(plans)}  # hours still to plan
         deadlines = {}
-        first = min(starts)
+        # windows from midnight UTC of the earliest start: the tickets of a day share them
+        origin = datetime.combine(min(starts).astimezone(utc).date(), time.min, tzinfo=utc)
         # plan_hours gives up after PLAN_MAX_WINDOWS windows from a start
-        for n in range(PLAN_MAX_WINDOWS + (max(starts) - first) // PLAN_WINDOW):
+        for n in range(PLAN_MAX_WINDOWS + 1 + (max(starts) - origin) // PLAN_WINDOW):
             if not pending:
                 break
-            window_start = first + PLAN_WINDOW * n
-            for begin, end, _meta in self._work_intervals_batch(window_start, window_start + PLAN_WINDOW)[False]:
+            for begin, end in self._cskh_window_intervals(origin + PLAN_WINDOW * n):
                 for index, hours in list(pending.items()):
                     if end <= starts[index]:
                         continue
@@ -59,6 +60,25 @@ class ResourceCalendar(models.Model):
                         pending[index] = hours - interval_hours
         # no working time at all: plain hours
         return [deadlines.get(index) or start + timedelta(hours=hours) for index, (start, hours) in enumerate(plans)]
+
+    @ormcache('self.id', 'window_start', 'tuple(self.env.companies.ids)')
+    def _cskh_window_intervals(self, window_start):
+        """Work intervals ``(begin, end)`` (aware datetimes) of the ``PLAN_WINDOW`` from
+        ``window_start``, public holidays excluded: what every new ticket's SLA deadlines
+        are planned on, cached (four queries and the interval arithmetic for every ticket
+        otherwise). Changes to calendars, their attendances and global leaves clear it."""
+        self.ensure_one()
+        return tuple(
+            (begin, end)
+            for begin, end, _meta in self._work_intervals_batch(window_start, window_start + PLAN_WINDOW)[False])
+
+    def write(self, vals):
+        self.env.registry.clear_cache()  # _cskh_window_intervals
+        return super().write(vals)
+
+    def unlink(self):
+        self.env.registry.clear_cache()  # _cskh_window_intervals
+        return super().unlink()
 
     def _cskh_work_hours(self, start, end):
         """Working hours between two naive UTC datetimes; plain hours without calendar."""
@@ -101,3 +121,44 @@ class ResourceCalendar(models.Model):
         if not start:
             return today - timedelta(days=days)
         return start.astimezone(utc).replace(tzinfo=None)
+
+
+class ResourceCalendarAttendance(models.Model):
+    """Working hours of calendars: a change clears the cached work intervals."""
+    _inherit = 'resource.calendar.attendance'
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self.env.registry.clear_cache()  # resource.calendar._cskh_window_intervals
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self.env.registry.clear_cache()  # resource.calendar._cskh_window_intervals
+        return super().write(vals)
+
+    def unlink(self):
+        self.env.registry.clear_cache()  # resource.calendar._cskh_window_intervals
+        return super().unlink()
+
+
+class ResourceCalendarLeaves(models.Model):
+    """Public holidays and other global leaves (without resource): a change clears the
+    cached work intervals. Time off of one resource does not (the helpdesk plans on the
+    calendar, not on people)."""
+    _inherit = 'resource.calendar.leaves'
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if any(not vals.get('resource_id') for vals in vals_list):
+            self.env.registry.clear_cache()  # resource.calendar._cskh_window_intervals
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if 'resource_id' in vals or not all(leave.resource_id for leave in self):
+            self.env.registry.clear_cache()  # resource.calendar._cskh_window_intervals
+        return super().write(vals)
+
+    def unlink(self):
+        if not all(leave.resource_id for leave in self):
+            self.env.registry.clear_cache()  # resource.calendar._cskh_window_intervals
+        return super().unlink()

@@ -230,7 +230,8 @@ class TestAutoClosePerformance(CskhSlaCommon):
         counts = f"queries: 10 tickets -> {small}, 50 tickets -> {large}"
         self.assertEqual((large - small) % 40, 0, counts)
         self.assertEqual((large - small) // 40, 18, counts)
-        self.assertEqual(small - 10 * 18, 59, counts)
+        # 55 (was 59): the calendar's work intervals are cached (resource.calendar._cskh_window_intervals)
+        self.assertEqual(small - 10 * 18, 55, counts)
 
 
 @tagged('post_install', '-at_install', 'cskh', 'cskh_perf')

@@ -39,6 +39,38 @@ class TestSlaDeadlines(CskhSlaCommon):
         ticket = self._create_ticket_at(FRIDAY_15, priority='3')
         self.assertEqual(self._line(ticket, self.sla_resolution).deadline, local(2026, 11, 24, 14, 0))
 
+    def test_deadline_follows_calendar_changes(self):
+        """The work intervals deadlines are planned on are cached per calendar: a new public
+        holiday, changed working hours or a removed holiday apply to the next ticket; a
+        person's time off does not change the team's calendar."""
+        ticket = self._create_ticket_at(FRIDAY_15, priority='3')
+        self.assertEqual(self._line(ticket, self.sla_resolution).deadline, local(2026, 11, 23, 14, 0))
+        holiday = self.env['resource.calendar.leaves'].create({
+            'name': 'Nghỉ lễ',
+            'calendar_id': self.calendar.id,
+            'date_from': local(2026, 11, 23, 0, 0),
+            'date_to': local(2026, 11, 23, 23, 59),
+        })
+        ticket = self._create_ticket_at(FRIDAY_15, priority='3')
+        self.assertEqual(self._line(ticket, self.sla_resolution).deadline, local(2026, 11, 24, 14, 0))
+        # Friday ends at 16:00: 1 hour on Friday, 7 on Tuesday (Monday is the holiday)
+        self.calendar.attendance_ids.filtered(lambda a: a.dayofweek == '4').hour_to = 16
+        ticket = self._create_ticket_at(FRIDAY_15, priority='3')
+        self.assertEqual(self._line(ticket, self.sla_resolution).deadline, local(2026, 11, 24, 15, 0))
+        holiday.unlink()
+        ticket = self._create_ticket_at(FRIDAY_15, priority='3')
+        self.assertEqual(self._line(ticket, self.sla_resolution).deadline, local(2026, 11, 23, 15, 0))
+        # the time off of one person (a leave with a resource) is not the team's holiday
+        self.env['resource.calendar.leaves'].create({
+            'name': 'Nghỉ phép',
+            'calendar_id': self.calendar.id,
+            'resource_id': self.env['resource.resource'].create({'name': 'Agent', 'calendar_id': self.calendar.id}).id,
+            'date_from': local(2026, 11, 23, 0, 0),
+            'date_to': local(2026, 11, 23, 23, 59),
+        })
+        ticket = self._create_ticket_at(FRIDAY_15, priority='3')
+        self.assertEqual(self._line(ticket, self.sla_resolution).deadline, local(2026, 11, 23, 15, 0))
+
     def test_deadline_company_calendar_fallback(self):
         """Without a team calendar, the company's working hours are used."""
         self.team.resource_calendar_id = False
