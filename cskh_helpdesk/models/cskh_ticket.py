@@ -332,8 +332,10 @@ class CskhTicket(models.Model):
     # the default order of every list and kanban page (as crm.lead's): the first page of
     # 100k tickets is read from the index instead of sorting the table
     _default_order_idx = models.Index('(priority DESC, id DESC) WHERE active IS TRUE')
-    # open tickets per team and agent: balanced assignment of every new ticket, team overview
-    _open_team_user_idx = models.Index('(team_id, user_id) WHERE active IS TRUE AND is_closed IS NOT TRUE')
+    # open tickets per team and agent: balanced assignment of every new ticket (its load
+    # weighted by priority, counted from the index alone), team overview
+    _open_team_user_priority_idx = models.Index(
+        '(team_id, user_id, priority) WHERE active IS TRUE AND is_closed IS NOT TRUE')
     _web_form_recent_idx = models.Index("(create_date) WHERE channel = 'web'")
     # the conversation's last ticket, looked up for every incoming message
     _channel_conversation_idx = models.Index(
