@@ -105,12 +105,14 @@ class CskhFaqController(http.Controller):
         if not faq_id:
             raise request.not_found()
         faq = self._faq_get_article(faq_id)
-        if src == 'form':
+        opened = request.session.get(SESSION_OPENED_KEY) or []
+        if request.env['ir.http'].is_a_bot() or voted:
+            pass  # crawlers and link previews are no readers; the page after a vote is no new view
+        elif src == 'form' and faq.id not in opened:
+            # opened from the ticket form: counted once per visitor until he submits a ticket
             faq._cskh_increment(('view_count', 1), ('form_open_count', 1), ('deflected_count', 1))
-            opened = request.session.get(SESSION_OPENED_KEY) or []
-            if faq.id not in opened:
-                request.session[SESSION_OPENED_KEY] = (opened + [faq.id])[-20:]
-        elif not voted:  # the page after a vote is not another view
+            request.session[SESSION_OPENED_KEY] = (opened + [faq.id])[-20:]
+        else:
             faq._cskh_increment(('view_count', 1))
         related = request.env['cskh.faq'].sudo().search(
             self._faq_domain() & Domain('category_id', '=', faq.category_id.id) & Domain('id', '!=', faq.id),

@@ -377,6 +377,23 @@ class TestFaqPortal(CskhFaqCommon, CskhPortalCommon):
         self.authenticate(None, None)
         self.url_open(f'{self.faq_washer.url}?src=form')
         self.assertRecordValues(self.faq_washer, [{'form_open_count': 2, 'deflected_count': 1}])
+        # and reloads it, or comes back to it from the form: still one visitor helped
+        self.url_open(f'{self.faq_washer.url}?src=form')
+        self.url_open(f'{self.faq_washer.url}?src=form')
+        self.assertRecordValues(self.faq_washer, [{'form_open_count': 2, 'deflected_count': 1}])
+
+    def test_deflection_ignores_bots(self):
+        """A crawler or a link preview fetching a suggestion's link reads nothing: no view,
+        no article opened from the form, no ticket avoided."""
+        self.authenticate(None, None)
+        views = self.faq_washer.view_count
+        for agent in ('Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)',
+                      'facebookexternalhit/1.1', 'WhatsApp/2.23.20.0', 'curl/8.5.0'):
+            response = self.url_open(f'{self.faq_washer.url}?src=form', headers={'User-Agent': agent})
+            self.assertEqual(response.status_code, 200, "the page is served all the same")
+        self.faq_washer.invalidate_recordset()
+        self.assertRecordValues(self.faq_washer, [{
+            'view_count': views, 'form_open_count': 0, 'deflected_count': 0}])
 
     def test_form_prefilled_from_search(self):
         self.authenticate(None, None)
