@@ -1,3 +1,7 @@
+from datetime import datetime, timedelta
+
+from pytz import utc
+
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Command
 from odoo.tests import Form, tagged, users
@@ -70,6 +74,26 @@ class TestSlaDeadlines(CskhSlaCommon):
         })
         ticket = self._create_ticket_at(FRIDAY_15, priority='3')
         self.assertEqual(self._line(ticket, self.sla_resolution).deadline, local(2026, 11, 23, 15, 0))
+
+    def test_calendar_cache_kept_by_other_writes(self):
+        """The cached work intervals are shared by every app of the database: renaming a
+        calendar or an attendance (what other apps do) keeps them; a new time zone drops
+        them and applies to the next ticket."""
+        ticket = self._create_ticket_at(FRIDAY_15, priority='3')
+        self.assertEqual(self._line(ticket, self.sla_resolution).deadline, local(2026, 11, 23, 14, 0))
+        window = datetime(2026, 11, 16, tzinfo=utc)
+        before = self.calendar._cskh_window_intervals(window)
+        self.calendar.name = 'Giờ hành chính (HCM)'
+        self.calendar.attendance_ids[:1].name = 'Sáng thứ Hai'
+        with self.assertQueryCount(0):
+            self.assertEqual(self.calendar._cskh_window_intervals(window), before)
+        self.calendar.tz = 'Asia/Tokyo'  # two hours ahead of Ho Chi Minh City
+        after = self.calendar._cskh_window_intervals(window)
+        # Tuesday's working day (the first whole one in the window) begins two hours earlier
+        tuesday = before[1][0]
+        self.assertEqual(tuesday.astimezone(utc).day, 17)
+        self.assertIn(tuesday - timedelta(hours=2), [begin for begin, _end in after])
+        self.assertNotIn(tuesday, [begin for begin, _end in after])
 
     def test_deadline_company_calendar_fallback(self):
         """Without a team calendar, the company's working hours are used."""
