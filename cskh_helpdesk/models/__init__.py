@@ -32,3 +32,4 @@ from . import cskh_faq_search_log
 from . import cskh_rate_limit
 from . import cskh_process_template_faq
 from . import mail_template
+from . import ir_qweb

@@ -6,6 +6,9 @@ import threading
 import time
 from datetime import datetime, timedelta
 from email.utils import formatdate
+from unittest.mock import patch
+
+from markupsafe import Markup
 
 from odoo import fields
 from odoo.cli.populate import Populate
@@ -85,6 +88,37 @@ class TestMailPerformance(CskhCommon):
     @warmup
     def test_ticket_from_email_100(self):
         self._email_counted(100, 93)
+
+    def test_ack_body_compiled_once(self):
+        """The acknowledgement's body is compiled by QWeb for the first ticket only; a
+        changed body is compiled again and sent as changed."""
+        IrQweb = type(self.env['ir.qweb'])
+        compiled = []
+        generate = IrQweb._generate_code_uncached
+
+        def spy(qweb, template):
+            if not isinstance(template, (int, str)):  # a text, not a view
+                compiled.append(template)
+            return generate(qweb, template)
+
+        ack = self.env.ref('cskh_helpdesk.mail_template_ticket_ack')
+        ack.body_html = Markup('<p>Cảm ơn <t t-out="object.partner_id.name"/>, '
+                               'mã yêu cầu <t t-out="object.number"/>.</p>')
+        with patch.object(IrQweb, '_generate_code_uncached', spy), self.mock_mail_gateway():
+            for index in (1, 2, 3):
+                self.env['mail.thread'].message_process(False, self._raw(index))
+                self.env.cr.precommit.run()
+            self.assertEqual(len(compiled), 1, "one compilation for three acknowledgements")
+            ack.body_html = Markup('<p>Đã nhận yêu cầu <t t-out="object.number"/> của bạn.</p>')
+            compiled.clear()  # the template's own check that it renders
+            self.env['mail.thread'].message_process(False, self._raw(4))
+            self.env.cr.precommit.run()
+            self.assertEqual(len(compiled), 1, "the new body, compiled once")
+        tickets = self.env['cskh.ticket'].search([('partner_email', 'like', '@example.vn'),
+                                                  ('name', 'like', 'Yêu cầu số')], order='id')
+        acks = [ticket.message_ids.filtered(lambda m: m.message_type == 'auto_comment') for ticket in tickets]
+        self.assertIn(f'Cảm ơn Khách 2, mã yêu cầu {tickets[1].number}', str(acks[1].body))
+        self.assertIn(f'Đã nhận yêu cầu {tickets[3].number} của bạn', str(acks[3].body))
 
 
 
