@@ -50,7 +50,7 @@ help:
 	@echo "             (and the bridge add-ons BRIDGES=$(BRIDGES) in the run without demo data)"
 	@echo "             variables: MODULE BRIDGES TAGS TEST_DEMO=0|1 TEST_COEXIST=0|1 DEMO_TAGS TEST_DB TEST_PORT VERBOSE=1 ODOO_ARGS EXTRA_ADDONS"
 	@echo "make lint    pylint-odoo (OCA's Odoo checks, pinned in tools/lint-requirements.txt) on $(MODULE); must report nothing"
-	@echo "make test-neighbours  run Odoo's own mail/crm/rating/portal test classes with and without $(MODULE)"
+	@echo "make test-neighbours  run Odoo's own mail/resource/crm/rating/portal test classes with and without $(MODULE)"
 	@echo "             (databases $(TEST_DB)_nb_with/_without; NB_TAGS, NB_RUNS=with to skip the reference run)"
 	@echo "make screenshots  retake cskh_helpdesk/static/description/screenshot_*.png from the demo served by 'make run' (same DB, PORT)"
 	@echo "make bench    benchmark cskh.ticket against crm.lead on a fresh database $(BENCH_DB) (BENCH_SIZE records)"
@@ -76,7 +76,8 @@ lint:
 	@cd "$(ROOT)" && $(PYTHON) -m pylint --rcfile=.pylintrc $(MODULE) $(subst $(comma), ,$(BRIDGES)) \
 	    && echo "lint: $(MODULE) $(subst $(comma), ,$(BRIDGES)) clean"
 
-# Odoo's own test classes of the apps sharing the mail gateway (test_mail, crm, rating,
+# Odoo's own test classes of the apps sharing the mail gateway and the models the add-on
+# extends (test_mail, mail rendering, resource calendars, crm, rating,
 # portal), run post-install with the add-on and without it (tools/test_neighbours.sh)
 NB_TAGS        ?= /cskh_neighbour_tests
 NB_RUNS        ?= with without

@@ -2,7 +2,7 @@
     'name': 'CSKH Helpdesk: neighbour tests',
     'version': '19.0.1.0.0',
     'category': 'Hidden',
-    'summary': "Odoo's own mail, crm, rating and portal test classes, to run next to cskh_helpdesk",
+    'summary': "Odoo's own mail, resource, crm, rating and portal test classes, to run next to cskh_helpdesk",
     'description': """
 Throwaway test module used by tools/test_neighbours.sh (make test-neighbours),
 never installed in a real database. It re-declares test classes of test_mail,
@@ -15,7 +15,7 @@ It deliberately does not depend on cskh_helpdesk: the script installs the
 add-on next to it for one run and leaves it out for the other, so that the two
 runs differ by the add-on only.
 """,
-    'depends': ['test_mail', 'crm', 'rating', 'portal'],
+    'depends': ['test_mail', 'test_resource', 'crm', 'rating', 'portal'],
     'license': 'LGPL-3',
     'installable': True,
 }

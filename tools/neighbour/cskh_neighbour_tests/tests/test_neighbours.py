@@ -9,6 +9,9 @@ their classes), so that the core classes themselves are not collected twice.
 """
 from odoo.tests import tagged
 
+from odoo.addons.mail.tests import test_mail_render
+from odoo.addons.resource.tests import test_flexible_resource_calendar, test_resource_calendar
+from odoo.addons.test_resource.tests import test_calendar, test_resource, test_timezones
 from odoo.addons.crm.tests import test_crm_lead_notification, test_performances as crm_performances
 from odoo.addons.portal.tests import (
     test_addresses, test_login, test_message_format_portal, test_pager, test_portal, test_portal_wizard,
@@ -16,8 +19,8 @@ from odoo.addons.portal.tests import (
 )
 from odoo.addons.rating.tests import test_controller, test_security
 from odoo.addons.test_mail.tests import (
-    test_mail_alias, test_mail_composer, test_mail_gateway, test_mail_mail, test_mail_thread_internals,
-    test_message_post, test_performance,
+    test_mail_alias, test_mail_composer, test_mail_gateway, test_mail_mail, test_mail_template,
+    test_mail_thread_internals, test_message_post, test_performance,
 )
 
 CLASSES = {
@@ -42,6 +45,14 @@ CLASSES = {
     test_portal: ['TestUsersHttp'],
     test_portal_wizard: ['TestPortalWizard'],
     test_tours: ['TestUi'],
+    # the add-on extends ir.qweb (compiled mail bodies) and resource.calendar (cached work intervals)
+    test_mail_render: ['TestMailRender', 'TestRegexRendering', 'TestMailRenderSecurity'],
+    test_mail_template: ['TestMailTemplate', 'TestMailTemplateLanguages'],
+    test_resource_calendar: ['TestResourceCalendar'],
+    test_flexible_resource_calendar: ['TestFlexibleResourceCalendar'],
+    test_calendar: ['TestCalendar'],
+    test_resource: ['TestResource'],
+    test_timezones: ['TestTimezones'],
 }
 
 
