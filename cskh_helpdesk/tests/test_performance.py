@@ -14,7 +14,7 @@ from odoo import fields
 from odoo.cli.populate import Populate
 from odoo.fields import Command
 from odoo.tests import tagged, users, warmup
-from odoo.tools import mute_logger
+from odoo.tools import SQL, mute_logger
 
 from .common import MAIL_TEMPLATE, CronCursorsCommon, CskhCommon, CskhSlaCommon, freeze, local
 
@@ -119,6 +119,49 @@ class TestMailPerformance(CskhCommon):
         acks = [ticket.message_ids.filtered(lambda m: m.message_type == 'auto_comment') for ticket in tickets]
         self.assertIn(f'Cảm ơn Khách 2, mã yêu cầu {tickets[1].number}', str(acks[1].body))
         self.assertIn(f'Đã nhận yêu cầu {tickets[3].number} của bạn', str(acks[3].body))
+
+    def test_auto_email_limit_reads_the_senders_tickets_only(self):
+        """The hourly limit of automatic answers reads the sender's tickets from the email
+        index, whatever PostgreSQL estimates. After an import of 20,000 tickets from 150
+        addresses, the planner expects some 130 tickets for any address, and the recent
+        answers on the oldest of them: as a join, the count read every ticket by id to find
+        none for a new address (20,001 rows here, 100,000 in the bench: 40 ms per email)."""
+        Ticket = self.env['cskh.ticket']
+        model = Ticket.create({'name': 'Mẫu', 'team_id': self.team.id, 'partner_email': 'mau@example.vn'})
+        self.env.flush_all()
+        self.env.cr.execute("""
+            SELECT column_name FROM information_schema.columns
+             WHERE table_name = 'cskh_ticket' AND column_name NOT IN
+                   ('id', 'number', 'access_token', 'partner_email', 'email_normalized')""")
+        columns = SQL(', ').join(SQL.identifier(name) for name, in self.env.cr.fetchall())
+        self.env.cr.execute(SQL("""
+            INSERT INTO cskh_ticket (%(columns)s, number, access_token, partner_email, email_normalized)
+            SELECT %(columns)s, 'IMP' || g, md5(g::text), 'shop' || g %% 150 || '@example.vn',
+                   'shop' || g %% 150 || '@example.vn'
+              FROM cskh_ticket, generate_series(1, 20000) AS g
+             WHERE id = %(model)s""", columns=columns, model=model.id))
+        # and the automatic answers of the last hour, to some of them
+        self.env.cr.execute(SQL("""
+            INSERT INTO mail_message (model, res_id, message_type, date, body, create_date, write_date)
+            SELECT 'cskh.ticket', id, 'auto_comment', %(now)s, '<p>Đã nhận</p>', %(now)s, %(now)s
+              FROM cskh_ticket WHERE number LIKE 'IMP%%' ORDER BY id LIMIT 200""", now=fields.Datetime.now()))
+        self.env.cr.execute("ANALYZE cskh_ticket")
+        self.env.cr.execute("ANALYZE mail_message")
+
+        def tickets_read(email):
+            query = Ticket._sent_auto_emails_query(email, fields.Datetime.now() - timedelta(hours=1), 5)
+            self.env.cr.execute(SQL("EXPLAIN (ANALYZE, FORMAT JSON) %s", query))
+            nodes, read = [self.env.cr.fetchone()[0][0]['Plan']], 0
+            while nodes:
+                node = nodes.pop()
+                nodes += node.get('Plans', [])
+                if node.get('Relation Name') == 'cskh_ticket':
+                    read += node['Actual Rows'] * node['Actual Loops'] + node.get('Rows Removed by Filter', 0)
+            return read
+
+        self.assertEqual(tickets_read('moi@example.vn'), 0, "a new address reads no ticket")
+        own = Ticket.with_context(active_test=False).search_count([('email_normalized', '=', 'shop7@example.vn')])
+        self.assertLessEqual(tickets_read('shop7@example.vn'), own, "an address reads its own tickets at most")
 
 
 
