@@ -132,6 +132,11 @@ class CskhFaq(models.Model):
             return
         finally:
             self.env.registry.clear_cache()
+        # the registry noted at loading whether the database had pg_trgm: on a database
+        # created without it (createdb), tell it now, so that the indexes declared
+        # index='trigram' (ticket number and subject) are created at the end of this
+        # installation instead of missing until the next update of the module
+        self.env.registry.has_trigram = True
         create_index(self.env.cr, 'cskh_faq_search_text_trgm_idx', self._table,
                      ['search_text gin_trgm_ops'], method='gin')
 

@@ -5,6 +5,7 @@ from odoo.exceptions import AccessError
 from odoo.fields import Command
 from odoo.tests import Form, tagged, users
 from odoo.tools import SQL, mute_logger
+from odoo.tools.sql import index_exists
 
 from odoo.addons.cskh_helpdesk.models.cskh_faq import CskhFaq, fold_text
 from odoo.addons.mail.tests.common import mail_new_test_user
@@ -87,6 +88,17 @@ class TestFaqSearch(CskhFaqCommon):
         self.faq_password.with_context(lang='vi_VN').title = 'Đổi mật khẩu tài khoản'
         self.assertEqual(self._search('change password')[:1], self.faq_password)
         self.assertEqual(self._search('doi mat khau')[:1], self.faq_password, "both languages are searched")
+
+    def test_trigram_indexes_on_a_database_created_without_pg_trgm(self):
+        """On a database created without pg_trgm (createdb), the installation creates the
+        extension, and the ticket's trigram indexes with it: the registry, loaded before,
+        believed the database had none and skipped them."""
+        self.env.cr.execute("DROP INDEX cskh_ticket__number_index")
+        self.patch(self.env.registry, 'has_trigram', False)
+        # what the installation runs: the models' init(), then the check of their indexes
+        self.env['cskh.faq'].init()
+        self.env.registry.check_indexes(self.env.cr, ['cskh.ticket'])
+        self.assertTrue(index_exists(self.env.cr, 'cskh_ticket__number_index'))
 
     def test_fallback_without_trgm(self):
         """Without pg_trgm every word of the query must be in the article, accents ignored."""
