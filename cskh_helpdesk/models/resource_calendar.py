@@ -10,14 +10,9 @@ from odoo.tools.date_utils import localized
 # many of them it walks from a start before giving up
 PLAN_WINDOW = timedelta(days=14)
 PLAN_MAX_WINDOWS = 100
-# the fields of a calendar its work intervals depend on: a write of any other (its name,
-# say, from the Employees app) keeps the cached intervals of every worker
-WORK_TIME_FIELDS = frozenset({
-    'attendance_ids', 'attendance_ids_1st_week', 'attendance_ids_2nd_week', 'leave_ids', 'global_leave_ids',
-    'tz', 'flexible_hours', 'full_time_required_hours', 'hours_per_day', 'hours_per_week',
-    'two_weeks_calendar', 'duration_based', 'schedule_type', 'company_id', 'active',
-})
-# the fields of an attendance that do not change the work time
+# writes of only these fields (other apps rename calendars and attendances) keep the
+# cached work intervals of every worker; any other field may change the work time
+CALENDAR_LABEL_FIELDS = frozenset({'name'})
 ATTENDANCE_LABEL_FIELDS = frozenset({'name', 'sequence'})
 
 
@@ -82,7 +77,7 @@ class ResourceCalendar(models.Model):
             for begin, end, _meta in self._work_intervals_batch(window_start, window_start + PLAN_WINDOW)[False])
 
     def write(self, vals):
-        if not vals.keys().isdisjoint(WORK_TIME_FIELDS):
+        if not vals.keys() <= CALENDAR_LABEL_FIELDS:
             self.env.registry.clear_cache()  # _cskh_window_intervals
         return super().write(vals)
 
