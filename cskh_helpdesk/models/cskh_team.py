@@ -544,8 +544,9 @@ class CskhTeam(models.Model):
 
     @api.model
     def _sql_on_leave(self, user_ids, now):
-        """Users among ``user_ids`` with a time off covering ``now``: the leaves of their
-        resource (the Time Off app writes one per approved request)."""
+        """Users among ``user_ids`` (ids, or an ``SQL`` subquery of them) with a time off
+        covering ``now``: the leaves of their resource (the Time Off app writes one per
+        approved request)."""
         return SQL("""
             SELECT DISTINCT resource.user_id
               FROM resource_calendar_leaves leave
@@ -555,7 +556,7 @@ class CskhTeam(models.Model):
                AND leave.time_type = 'leave'
                AND leave.date_from <= %(now)s
                AND leave.date_to > %(now)s
-        """, user_ids=tuple(user_ids), now=now)
+        """, user_ids=user_ids if isinstance(user_ids, SQL) else tuple(user_ids), now=now)
 
     @api.model
     def _get_users_on_leave(self, users):
@@ -569,13 +570,31 @@ class CskhTeam(models.Model):
 
     def _get_open_ticket_load(self, users):
         """Open tickets of ``users`` in these teams weighted by priority (``PRIORITY_WEIGHTS``),
-        as a dict (team id, user id) -> load, in one grouped query."""
-        groups = self.env['cskh.ticket'].sudo()._read_group(
-            [('team_id', 'in', self.ids), ('user_id', 'in', users.ids), ('is_closed', '=', False)],
-            ['team_id', 'user_id', 'priority'], ['__count'])
+        as a dict (team id, user id) -> load, in one query.
+
+        Every new ticket of a balanced team counts its members' open tickets. Each (team,
+        user) is counted from the open-tickets index by its own subquery: all its tickets,
+        then again those of the priorities that weigh more than one. Grouping by priority
+        instead hashes every open ticket of the team, twice as slow at thousands of open
+        tickets per agent."""
+        if not self or not users:
+            return defaultdict(int)
+        self.env['cskh.ticket'].flush_model(['team_id', 'user_id', 'priority', 'is_closed', 'active'])
+        heavy = [(priority, weight) for priority, weight in PRIORITY_WEIGHTS.items() if weight != 1]
+
+        def count(priority=None):
+            return SQL("""(SELECT COUNT(*) FROM cskh_ticket ticket
+                            WHERE ticket.team_id = team.id AND ticket.user_id = usr.id
+                              AND ticket.active IS TRUE AND ticket.is_closed IS NOT TRUE%s)""",
+                       SQL(" AND ticket.priority = %s", priority) if priority else SQL())
+        rows = self.env.execute_query(SQL(
+            "SELECT team.id, usr.id, %s FROM unnest(%s) team(id), unnest(%s) usr(id)",
+            SQL(", ").join([count()] + [count(priority) for priority, _weight in heavy]),
+            list(self.ids), list(users.ids)))
         load = defaultdict(int)
-        for team, user, priority, count in groups:
-            load[team.id, user.id] += PRIORITY_WEIGHTS.get(priority, 1) * count
+        for team_id, user_id, total, *heavy_counts in rows:
+            load[team_id, user_id] = total + sum(
+                (weight - 1) * heavy_count for (_priority, weight), heavy_count in zip(heavy, heavy_counts))
         return load
 
     def _get_open_tickets_of(self, users):
@@ -584,13 +603,26 @@ class CskhTeam(models.Model):
 
     def _get_available_members(self, exclude_user_ids=()):
         """Members who may receive tickets now: active internal users marked available and
-        not on time off, in the order of their user id (round robin)."""
+        not on time off, in the order of their user id (round robin); one query."""
         self.ensure_one()
-        members = self.team_member_ids.filtered(
-            lambda m: m.is_available and m.user_id.active and not m.user_id.share
-            and m.user_id.id not in exclude_user_ids)
-        on_leave = self._get_users_on_leave(members.user_id)
-        return members.filtered(lambda m: m.user_id not in on_leave).sorted(lambda m: m.user_id.id)
+        self.env['cskh.team.member'].flush_model(['team_id', 'user_id', 'is_available'])
+        self.env['res.users'].flush_model(['active', 'share'])
+        self.env['resource.calendar.leaves'].flush_model(['resource_id', 'time_type', 'date_from', 'date_to'])
+        self.env['resource.resource'].flush_model(['user_id', 'active'])
+        rows = self.env.execute_query(SQL("""
+            SELECT member.id
+              FROM cskh_team_member member
+              JOIN res_users usr ON usr.id = member.user_id
+             WHERE member.team_id = %(team_id)s
+               AND member.is_available
+               AND usr.active AND NOT usr.share
+               AND member.user_id != ALL(%(excluded)s)
+               AND member.user_id NOT IN (%(on_leave)s)
+             ORDER BY member.user_id
+        """, team_id=self.id, excluded=list(exclude_user_ids), on_leave=self._sql_on_leave(
+            SQL("(SELECT user_id FROM cskh_team_member WHERE team_id = %s)", self.id),
+            fields.Datetime.now())))
+        return self.env['cskh.team.member'].browse(row[0] for row in rows)
 
     def _get_routing_members(self, ticket_info, members, load):
         """Members of ``members`` who can take the ticket described by ``ticket_info``
