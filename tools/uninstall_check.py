@@ -14,6 +14,10 @@ left = env.cr.fetchall()  # noqa: F821
 assert not left, f"{len(left)} records of {module_name} left after uninstall: {left[:10]}"
 env.cr.execute("SELECT model FROM ir_model WHERE model LIKE 'cskh.%%'")  # noqa: F821
 assert not env.cr.fetchall(), "cskh models left in ir_model"  # noqa: F821
+# indexes the add-on put on the tables of other apps (crm_lead) go with it
+env.cr.execute("SELECT indexname FROM pg_indexes WHERE indexname LIKE '%%cskh%%'")  # noqa: F821
+left = env.cr.fetchall()  # noqa: F821
+assert not left, f"indexes of {module_name} left after uninstall: {left}"
 # the apps we extended still work: their views render without our fields
 for model in ('res.partner', 'crm.lead'):
     if model in env:  # noqa: F821

@@ -11,6 +11,12 @@ class CrmLead(models.Model):
         "Tickets", compute='_compute_cskh_ticket_count',
         groups='cskh_helpdesk.cskh_helpdesk_group_agent')
 
+    # every incoming mail, whatever its app, makes the mail module reset the bounce counter
+    # of the leads with the sender's address (_routing_reset_bounce); the CRM indexes the
+    # leads' email for trigram searches only, which for an equality reads every lead
+    # sharing the address's trigrams (a common domain: most of them)
+    _cskh_bounce_email_idx = models.Index('(email_normalized) WHERE message_bounce > 0')
+
     @api.depends('cskh_ticket_ids')
     def _compute_cskh_ticket_count(self):
         """Tickets linked to the lead that the user may see (record rules apply)."""

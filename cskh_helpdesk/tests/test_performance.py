@@ -162,6 +162,44 @@ class TestMailPerformance(CskhCommon):
         self.assertLessEqual(tickets_read('shop7@example.vn'), own, "an address reads its own tickets at most")
 
 
+    def test_bounce_reset_reads_bouncing_leads_only(self):
+        """Every incoming mail makes the mail module reset the bounce counter of the leads
+        with the sender's address (``_routing_reset_bounce``). The CRM's only index on the
+        leads' email is a trigram one: an equality search through it reads the leads whose
+        addresses share the sender's trigrams, which with one common domain is most of
+        them (2-3 ms per mail at 100,000 leads). The add-on's partial index on the
+        bouncing leads answers from the few leads with bounces."""
+        Lead = self.env['crm.lead'].sudo()
+        model = Lead.create({'name': 'Mẫu', 'email_from': 'mau@gmail.com'})
+        self.env.flush_all()
+        self.env.cr.execute("""
+            SELECT column_name FROM information_schema.columns
+             WHERE table_name = 'crm_lead' AND column_name NOT IN ('id', 'email_from', 'email_normalized')""")
+        columns = SQL(', ').join(SQL.identifier(name) for name, in self.env.cr.fetchall())
+        self.env.cr.execute(SQL("""
+            INSERT INTO crm_lead (%(columns)s, email_from, email_normalized)
+            SELECT %(columns)s, 'khach' || g || '@gmail.com', 'khach' || g || '@gmail.com'
+              FROM crm_lead, generate_series(1, 20000) AS g
+             WHERE id = %(model)s""", columns=columns, model=model.id))
+        self.env.cr.execute("UPDATE crm_lead SET message_bounce = 1 WHERE email_normalized LIKE 'khach1_@gmail.com'")
+        self.env.cr.execute("ANALYZE crm_lead")
+
+        def leads_read(email):
+            # the search of the mail module's bounce reset
+            query = Lead._search([('message_bounce', '>', 0), ('email_normalized', '=', email)])
+            self.env.cr.execute(SQL("EXPLAIN (ANALYZE, FORMAT JSON) %s", query.select()))
+            nodes, read = [self.env.cr.fetchone()[0][0]['Plan']], 0
+            while nodes:
+                node = nodes.pop()
+                nodes += node.get('Plans', [])
+                if node.get('Relation Name') == 'crm_lead':
+                    read += node['Actual Rows'] + node.get('Rows Removed by Filter', 0) \
+                        + node.get('Rows Removed by Index Recheck', 0)
+            return read
+
+        self.assertEqual(leads_read('khach12345@gmail.com'), 0, "no bouncing lead: none read")
+        self.assertEqual(leads_read('khach12@gmail.com'), 1, "a bouncing lead: that one")
+
 
 @tagged('post_install', '-at_install', 'cskh', 'cskh_perf')
 class TestSlaPerformance(CskhSlaCommon):
