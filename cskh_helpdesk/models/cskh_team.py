@@ -544,9 +544,11 @@ class CskhTeam(models.Model):
 
     @api.model
     def _sql_on_leave(self, user_ids, now):
-        """Users among ``user_ids`` (ids, or an ``SQL`` subquery of them) with a time off
-        covering ``now``: the leaves of their resource (the Time Off app writes one per
-        approved request)."""
+        """SQL of the users among ``user_ids`` (an SQL list or subquery of user ids) with a
+        time off covering ``now``: the leaves of their resource (the Time Off app writes one
+        per approved request). What it reads is flushed."""
+        self.env['resource.calendar.leaves'].flush_model(['resource_id', 'time_type', 'date_from', 'date_to'])
+        self.env['resource.resource'].flush_model(['user_id', 'active'])
         return SQL("""
             SELECT DISTINCT resource.user_id
               FROM resource_calendar_leaves leave
@@ -556,16 +558,15 @@ class CskhTeam(models.Model):
                AND leave.time_type = 'leave'
                AND leave.date_from <= %(now)s
                AND leave.date_to > %(now)s
-        """, user_ids=user_ids if isinstance(user_ids, SQL) else tuple(user_ids), now=now)
+        """, user_ids=user_ids, now=now)
 
     @api.model
     def _get_users_on_leave(self, users):
         """The users of ``users`` on time off now, in one query."""
         if not users:
             return self.env['res.users']
-        self.env['resource.calendar.leaves'].flush_model(['resource_id', 'time_type', 'date_from', 'date_to'])
-        self.env['resource.resource'].flush_model(['user_id', 'active'])
-        rows = self.env.execute_query(self._sql_on_leave(users.ids, fields.Datetime.now()))
+        rows = self.env.execute_query(
+            self._sql_on_leave(SQL("%s", tuple(users.ids)), fields.Datetime.now()))
         return self.env['res.users'].browse(row[0] for row in rows)
 
     def _get_open_ticket_load(self, users):
@@ -607,8 +608,6 @@ class CskhTeam(models.Model):
         self.ensure_one()
         self.env['cskh.team.member'].flush_model(['team_id', 'user_id', 'is_available'])
         self.env['res.users'].flush_model(['active', 'share'])
-        self.env['resource.calendar.leaves'].flush_model(['resource_id', 'time_type', 'date_from', 'date_to'])
-        self.env['resource.resource'].flush_model(['user_id', 'active'])
         rows = self.env.execute_query(SQL("""
             SELECT member.id
               FROM cskh_team_member member

@@ -45,6 +45,35 @@ class TestMailPerformance(CskhCommon):
             email_from=f'Khách {index} <khach{index}@example.vn>', msg_id=f'<perf-{index}-{self.id()}@example.vn>',
             date=formatdate(), body='Xin hỗ trợ giúp tôi.')
 
+    def _clone_rows(self, record, count, values):
+        """``count`` copies of ``record``'s row made in SQL, as an import would, ``values``
+        (column -> SQL of the series number ``g``) replacing its columns."""
+        self.env.flush_all()
+        self.env.cr.execute(SQL(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = %s AND column_name NOT IN %s",
+            record._table, ('id', *values)))
+        copied = [SQL.identifier(name) for name, in self.env.cr.fetchall()]
+        self.env.cr.execute(SQL(
+            "INSERT INTO %(table)s (%(columns)s) SELECT %(values)s FROM %(table)s, generate_series(1, %(count)s) AS g"
+            " WHERE id = %(id)s",
+            table=SQL.identifier(record._table), count=count, id=record.id,
+            columns=SQL(', ').join(copied + [SQL.identifier(name) for name in values]),
+            values=SQL(', ').join(copied + list(values.values()))))
+        self.env.cr.execute(SQL("ANALYZE %s", SQL.identifier(record._table)))
+
+    def _rows_read(self, query, table):
+        """Rows of ``table`` that PostgreSQL reads to run ``query`` (``EXPLAIN ANALYZE``):
+        returned, or removed by a filter or an index recheck."""
+        self.env.cr.execute(SQL("EXPLAIN (ANALYZE, FORMAT JSON) %s", query))
+        nodes, read = [self.env.cr.fetchone()[0][0]['Plan']], 0
+        while nodes:
+            node = nodes.pop()
+            nodes += node.get('Plans', [])
+            if node.get('Relation Name') == table:
+                read += node['Actual Loops'] * (node['Actual Rows'] + node.get('Rows Removed by Filter', 0)
+                                                + node.get('Rows Removed by Index Recheck', 0))
+        return read
+
     def _email_counted(self, existing, queries):
         """Ticket from an email (partner, followers, acknowledgement, rules, SLA, balanced
         assignment) in a team that already has ``existing`` open tickets."""
@@ -126,41 +155,25 @@ class TestMailPerformance(CskhCommon):
         none for a new address (20,001 rows here, 100,000 in the bench: 40 ms per email)."""
         Ticket = self.env['cskh.ticket']
         model = Ticket.create({'name': 'Mẫu', 'team_id': self.team.id, 'partner_email': 'mau@example.vn'})
-        self.env.flush_all()
-        self.env.cr.execute("""
-            SELECT column_name FROM information_schema.columns
-             WHERE table_name = 'cskh_ticket' AND column_name NOT IN
-                   ('id', 'number', 'access_token', 'partner_email', 'email_normalized')""")
-        columns = SQL(', ').join(SQL.identifier(name) for name, in self.env.cr.fetchall())
-        self.env.cr.execute(SQL("""
-            INSERT INTO cskh_ticket (%(columns)s, number, access_token, partner_email, email_normalized)
-            SELECT %(columns)s, 'IMP' || g, md5(g::text), 'shop' || g %% 150 || '@example.vn',
-                   'shop' || g %% 150 || '@example.vn'
-              FROM cskh_ticket, generate_series(1, 20000) AS g
-             WHERE id = %(model)s""", columns=columns, model=model.id))
+        email = SQL("'shop' || g %% 150 || '@example.vn'")
+        self._clone_rows(model, 20000, {
+            'number': SQL("'IMP' || g"), 'access_token': SQL("md5(g::text)"),
+            'partner_email': email, 'email_normalized': email,
+        })
         # and the automatic answers of the last hour, to some of them
         self.env.cr.execute(SQL("""
             INSERT INTO mail_message (model, res_id, message_type, date, body, create_date, write_date)
             SELECT 'cskh.ticket', id, 'auto_comment', %(now)s, '<p>Đã nhận</p>', %(now)s, %(now)s
               FROM cskh_ticket WHERE number LIKE 'IMP%%' ORDER BY id LIMIT 200""", now=fields.Datetime.now()))
-        self.env.cr.execute("ANALYZE cskh_ticket")
         self.env.cr.execute("ANALYZE mail_message")
 
         def tickets_read(email):
-            query = Ticket._sent_auto_emails_query(email, fields.Datetime.now() - timedelta(hours=1), 5)
-            self.env.cr.execute(SQL("EXPLAIN (ANALYZE, FORMAT JSON) %s", query))
-            nodes, read = [self.env.cr.fetchone()[0][0]['Plan']], 0
-            while nodes:
-                node = nodes.pop()
-                nodes += node.get('Plans', [])
-                if node.get('Relation Name') == 'cskh_ticket':
-                    read += node['Actual Rows'] * node['Actual Loops'] + node.get('Rows Removed by Filter', 0)
-            return read
+            since = fields.Datetime.now() - timedelta(hours=1)
+            return self._rows_read(Ticket._sent_auto_emails_query(email, since, 5), 'cskh_ticket')
 
         self.assertEqual(tickets_read('moi@example.vn'), 0, "a new address reads no ticket")
         own = Ticket.with_context(active_test=False).search_count([('email_normalized', '=', 'shop7@example.vn')])
         self.assertLessEqual(tickets_read('shop7@example.vn'), own, "an address reads its own tickets at most")
-
 
     def test_bounce_reset_reads_bouncing_leads_only(self):
         """Every incoming mail makes the mail module reset the bounce counter of the leads
@@ -171,31 +184,15 @@ class TestMailPerformance(CskhCommon):
         bouncing leads answers from the few leads with bounces."""
         Lead = self.env['crm.lead'].sudo()
         model = Lead.create({'name': 'Mẫu', 'email_from': 'mau@gmail.com'})
-        self.env.flush_all()
-        self.env.cr.execute("""
-            SELECT column_name FROM information_schema.columns
-             WHERE table_name = 'crm_lead' AND column_name NOT IN ('id', 'email_from', 'email_normalized')""")
-        columns = SQL(', ').join(SQL.identifier(name) for name, in self.env.cr.fetchall())
-        self.env.cr.execute(SQL("""
-            INSERT INTO crm_lead (%(columns)s, email_from, email_normalized)
-            SELECT %(columns)s, 'khach' || g || '@gmail.com', 'khach' || g || '@gmail.com'
-              FROM crm_lead, generate_series(1, 20000) AS g
-             WHERE id = %(model)s""", columns=columns, model=model.id))
+        email = SQL("'khach' || g || '@gmail.com'")
+        self._clone_rows(model, 20000, {'email_from': email, 'email_normalized': email})
         self.env.cr.execute("UPDATE crm_lead SET message_bounce = 1 WHERE email_normalized LIKE 'khach1_@gmail.com'")
         self.env.cr.execute("ANALYZE crm_lead")
 
         def leads_read(email):
             # the search of the mail module's bounce reset
             query = Lead._search([('message_bounce', '>', 0), ('email_normalized', '=', email)])
-            self.env.cr.execute(SQL("EXPLAIN (ANALYZE, FORMAT JSON) %s", query.select()))
-            nodes, read = [self.env.cr.fetchone()[0][0]['Plan']], 0
-            while nodes:
-                node = nodes.pop()
-                nodes += node.get('Plans', [])
-                if node.get('Relation Name') == 'crm_lead':
-                    read += node['Actual Rows'] + node.get('Rows Removed by Filter', 0) \
-                        + node.get('Rows Removed by Index Recheck', 0)
-            return read
+            return self._rows_read(query.select(), 'crm_lead')
 
         self.assertEqual(leads_read('khach12345@gmail.com'), 0, "no bouncing lead: none read")
         self.assertEqual(leads_read('khach12@gmail.com'), 1, "a bouncing lead: that one")
