@@ -1,6 +1,6 @@
 {
     'name': 'CSKH Helpdesk',
-    'version': '19.0.1.8.2',
+    'version': '19.0.1.8.3',
     'category': 'Services/Helpdesk',
     'sequence': 50,
     'summary': 'Customer care desk: tickets, teams, SLA in working hours, surveys, CRM links',

@@ -569,34 +569,36 @@ class CskhTeam(models.Model):
             self._sql_on_leave(SQL("%s", tuple(users.ids)), fields.Datetime.now()))
         return self.env['res.users'].browse(row[0] for row in rows)
 
-    def _get_open_ticket_load(self, users):
-        """Open tickets of ``users`` in these teams weighted by priority (``PRIORITY_WEIGHTS``),
-        as a dict (team id, user id) -> load, in one query.
+    @api.model
+    def _sql_open_ticket_load(self, team_id, user_id):
+        """SQL of the open tickets of the user ``user_id`` in the team ``team_id`` (SQL
+        expressions) weighted by priority (``PRIORITY_WEIGHTS``). What it reads is flushed.
 
         Every new ticket of a balanced team counts its members' open tickets. Each (team,
         user) is counted from the open-tickets index by its own subquery: all its tickets,
-        then again those of the priorities that weigh more than one. Grouping by priority
+        plus again those of each priority weighing more than one. Grouping by priority
         instead hashes every open ticket of the team, twice as slow at thousands of open
         tickets per agent."""
-        if not self or not users:
-            return defaultdict(int)
         self.env['cskh.ticket'].flush_model(['team_id', 'user_id', 'priority', 'is_closed', 'active'])
-        heavy = [(priority, weight) for priority, weight in PRIORITY_WEIGHTS.items() if weight != 1]
 
         def count(priority=None):
             return SQL("""(SELECT COUNT(*) FROM cskh_ticket ticket
-                            WHERE ticket.team_id = team.id AND ticket.user_id = usr.id
+                            WHERE ticket.team_id = %s AND ticket.user_id = %s
                               AND ticket.active IS TRUE AND ticket.is_closed IS NOT TRUE%s)""",
-                       SQL(" AND ticket.priority = %s", priority) if priority else SQL())
+                       team_id, user_id, SQL(" AND ticket.priority = %s", priority) if priority else SQL())
+        return SQL(" + ").join([count()] + [
+            SQL("%s * %s", weight - 1, count(priority))
+            for priority, weight in PRIORITY_WEIGHTS.items() if weight != 1])
+
+    def _get_open_ticket_load(self, users):
+        """Open tickets of ``users`` in these teams weighted by priority, as a dict (team
+        id, user id) -> load, in one query (``_sql_open_ticket_load``)."""
+        if not self or not users:
+            return defaultdict(int)
         rows = self.env.execute_query(SQL(
             "SELECT team.id, usr.id, %s FROM unnest(%s) team(id), unnest(%s) usr(id)",
-            SQL(", ").join([count()] + [count(priority) for priority, _weight in heavy]),
-            list(self.ids), list(users.ids)))
-        load = defaultdict(int)
-        for team_id, user_id, total, *heavy_counts in rows:
-            load[team_id, user_id] = total + sum(
-                (weight - 1) * heavy_count for (_priority, weight), heavy_count in zip(heavy, heavy_counts))
-        return load
+            self._sql_open_ticket_load(SQL("team.id"), SQL("usr.id")), list(self.ids), list(users.ids)))
+        return defaultdict(int, {(team_id, user_id): load for team_id, user_id, load in rows})
 
     def _get_open_tickets_of(self, users):
         return self.env['cskh.ticket'].search(
@@ -604,12 +606,13 @@ class CskhTeam(models.Model):
 
     def _get_available_members(self, exclude_user_ids=()):
         """Members who may receive tickets now: active internal users marked available and
-        not on time off, in the order of their user id (round robin); one query."""
+        not on time off, in the order of their user id (round robin), with their open
+        tickets in the team weighted by priority (user id -> load); one query."""
         self.ensure_one()
         self.env['cskh.team.member'].flush_model(['team_id', 'user_id', 'is_available'])
         self.env['res.users'].flush_model(['active', 'share'])
         rows = self.env.execute_query(SQL("""
-            SELECT member.id
+            SELECT member.id, member.user_id, %(load)s
               FROM cskh_team_member member
               JOIN res_users usr ON usr.id = member.user_id
              WHERE member.team_id = %(team_id)s
@@ -618,10 +621,13 @@ class CskhTeam(models.Model):
                AND member.user_id != ALL(%(excluded)s)
                AND member.user_id NOT IN (%(on_leave)s)
              ORDER BY member.user_id
-        """, team_id=self.id, excluded=list(exclude_user_ids), on_leave=self._sql_on_leave(
-            SQL("(SELECT user_id FROM cskh_team_member WHERE team_id = %s)", self.id),
-            fields.Datetime.now())))
-        return self.env['cskh.team.member'].browse(row[0] for row in rows)
+        """, team_id=self.id, excluded=list(exclude_user_ids),
+            load=self._sql_open_ticket_load(SQL("%s", self.id), SQL("member.user_id")),
+            on_leave=self._sql_on_leave(
+                SQL("(SELECT user_id FROM cskh_team_member WHERE team_id = %s)", self.id),
+                fields.Datetime.now())))
+        members = self.env['cskh.team.member'].browse(row[0] for row in rows)
+        return members, defaultdict(int, {user_id: load for _id, user_id, load in rows})
 
     def _get_routing_members(self, ticket_info, members, load):
         """Members of ``members`` who can take the ticket described by ``ticket_info``
@@ -661,9 +667,7 @@ class CskhTeam(models.Model):
         """
         self.ensure_one()
         method = method or self.assign_method
-        members = self._get_available_members(exclude_user_ids)
-        team_load = self._get_open_ticket_load(members.user_id)
-        load = defaultdict(int, {uid: team_load[self.id, uid] for uid in members.user_id.ids})
+        members, load = self._get_available_members(exclude_user_ids)
         last = self.last_assigned_user_id.id
         fallback = None
         result = []
