@@ -604,7 +604,7 @@ class CskhTeam(models.Model):
         return self.env['cskh.ticket'].search(
             [('team_id', 'in', self.ids), ('user_id', 'in', users.ids), ('is_closed', '=', False)])
 
-    def _get_available_members(self, exclude_user_ids=()):
+    def _get_available_members_with_load(self, exclude_user_ids=()):
         """Members who may receive tickets now: active internal users marked available and
         not on time off, in the order of their user id (round robin), with their open
         tickets in the team weighted by priority (user id -> load); one query."""
@@ -667,7 +667,7 @@ class CskhTeam(models.Model):
         """
         self.ensure_one()
         method = method or self.assign_method
-        members, load = self._get_available_members(exclude_user_ids)
+        members, load = self._get_available_members_with_load(exclude_user_ids)
         last = self.last_assigned_user_id.id
         fallback = None
         result = []

@@ -221,13 +221,19 @@ class TestRouting(CskhRoutingCommon):
         self.assertEqual(self._create_ticket().user_id, self.user_agent_2,
                          "one urgent ticket weighs more than two low ones")
 
-    def test_load_counts_the_teams_open_tickets_only(self):
+    def _give_uncounted(self, user):
+        """Tickets of ``user`` that weigh nothing in the team's load: two closed, two
+        archived, and an urgent one in another team; returns that other team."""
         other_team = self.env['cskh.team'].create({
-            'name': 'Đội khác', 'member_ids': [Command.set(self.user_agent.ids)]})
+            'name': 'Đội khác', 'member_ids': [Command.set(user.ids)]})
         self.env['cskh.ticket'].create({
-            'name': 'Đội khác', 'team_id': other_team.id, 'user_id': self.user_agent.id, 'priority': '3'})
-        self._give(self.user_agent, 1, stage_id=self.stage_solved.id)
-        self._give(self.user_agent, 1, active=False)
+            'name': 'Đội khác', 'team_id': other_team.id, 'user_id': user.id, 'priority': '3'})
+        self._give(user, 2, stage_id=self.stage_solved.id)
+        self._give(user, 2, active=False)
+        return other_team
+
+    def test_load_counts_the_teams_open_tickets_only(self):
+        other_team = self._give_uncounted(self.user_agent)
         self._give(self.user_agent, 1, priority='2')
         self._give(self.user_agent_2, 1)
         self.assertEqual(self._member(self.user_agent).open_ticket_load, 2,
@@ -237,13 +243,8 @@ class TestRouting(CskhRoutingCommon):
 
     def test_routing_counts_the_teams_open_tickets_only(self):
         """Routing reads the loads along with the available members: the same count."""
-        other_team = self.env['cskh.team'].create({
-            'name': 'Đội khác', 'member_ids': [Command.set(self.user_agent.ids)]})
-        self.env['cskh.ticket'].create({
-            'name': 'Đội khác', 'team_id': other_team.id, 'user_id': self.user_agent.id, 'priority': '3'})
+        self._give_uncounted(self.user_agent)
         self._give(self.user_agent, 1)
-        self._give(self.user_agent, 2, stage_id=self.stage_solved.id)
-        self._give(self.user_agent, 2, active=False)
         self._give(self.user_agent_2, 1, priority='2')
         self._member(self.user_agent_3).is_available = False
         self.assertEqual(self._create_ticket().user_id, self.user_agent,
