@@ -56,9 +56,13 @@ class CskhAutoReply(models.Model):
     def _match_text(self, normalized_text):
         """Whether one of the keywords appears as whole words in ``normalized_text``."""
         self.ensure_one()
+        return self._match_keywords(self._get_keywords(), normalized_text)
+
+    @api.model
+    def _match_keywords(self, keywords, normalized_text):
         return any(
             re.search(r'(?<!\w)' + re.escape(keyword) + r'(?!\w)', normalized_text)
-            for keyword in self._get_keywords())
+            for keyword in keywords)
 
     @api.model
     def _get_ticket_text(self, ticket):
@@ -69,10 +73,37 @@ class CskhAutoReply(models.Model):
     @api.model
     def _find_rule(self, ticket):
         """The first rule (by sequence) of the ticket's team matching the ticket, if any."""
-        rules = self.search_fetch([
-            '|', ('team_ids', '=', False), ('team_ids', 'in', ticket.team_id.ids),
-        ], ['keywords', 'template_id', 'faq_id', 'stage_id', 'name'])
+        rules = self._get_team_rules(ticket.team_id.id)
         if not rules:
-            return rules
+            return self.browse()
         text = self._get_ticket_text(ticket)
-        return next((rule for rule in rules if rule._match_text(text)), self.browse())
+        return next((self.browse(rule_id) for rule_id, keywords in rules
+                     if self._match_keywords(keywords, text)), self.browse())
+
+    @api.model
+    @tools.ormcache('team_id')
+    def _get_team_rules(self, team_id):
+        """The active rules of the team ``team_id`` (or of every team), in order, with
+        their normalized keywords: ((rule id, keywords), ...). Every new ticket looks
+        its rules up: they are cached until a rule changes (``create``, ``write``,
+        ``unlink`` clear the cache, in every worker)."""
+        rules = self.sudo().search_fetch([
+            '|', ('team_ids', '=', False), ('team_ids', 'in', [team_id] if team_id else []),
+        ], ['keywords'])
+        return tuple((rule.id, tuple(rule._get_keywords())) for rule in rules)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        rules = super().create(vals_list)
+        self.env.registry.clear_cache()  # _get_team_rules
+        return rules
+
+    def write(self, vals):
+        res = super().write(vals)
+        self.env.registry.clear_cache()  # _get_team_rules
+        return res
+
+    def unlink(self):
+        res = super().unlink()
+        self.env.registry.clear_cache()  # _get_team_rules
+        return res

@@ -472,6 +472,26 @@ class TestAutoReply(CskhMailCommon):
         self.assertEqual(self.env['cskh.auto.reply']._find_rule(self._create_ticket(name='đăng nhập')),
                          self.env['cskh.auto.reply'])
 
+    def test_rule_changes_apply_to_the_next_ticket(self):
+        """The rules are kept between tickets, and a change applies to the next ticket."""
+        Rule = self.env['cskh.auto.reply']
+        self.assertFalse(Rule._find_rule(self._create_ticket(name='Hoàn tiền giúp tôi')))
+        self.rule_generic.keywords = 'dang nhap, hoan tien'
+        self.assertEqual(Rule._find_rule(self._create_ticket(name='Hoàn tiền giúp tôi')), self.rule_generic)
+        refund = Rule.create({'name': 'Hoàn tiền', 'sequence': 1, 'keywords': 'hoan tien',
+                              'team_ids': [Command.set(self.team.ids)]})
+        ticket = self._create_ticket(name='Hoàn tiền giúp tôi')
+        self.assertEqual(Rule._find_rule(ticket), refund)
+        self.env.cr.flush()  # the acknowledgement and the rules of the new ticket
+        self.env.invalidate_all()
+        ticket.fetch(['name', 'description', 'team_id'])
+        with self.assertQueryCount(0):  # the rules are not read again
+            self.assertEqual(Rule._find_rule(ticket), refund)
+        refund.team_ids = self.team_private
+        self.assertEqual(Rule._find_rule(ticket), self.rule_generic)
+        self.rule_generic.unlink()
+        self.assertFalse(Rule._find_rule(ticket))
+
     def test_other_channels_get_ack_and_auto_reply(self):
         with self.mock_mail_gateway():
             ticket = self._create_ticket(name='Đổi mật khẩu', channel='phone', partner_id=self.customer.id)
