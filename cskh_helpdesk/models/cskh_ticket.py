@@ -903,7 +903,8 @@ class CskhTicket(models.Model):
         name, email = tools.parse_contact_from_email(msg_dict.get('email_from') or '')
         partner = self._get_gateway_customer(msg_dict, team or self._default_team_id())
         defaults = {
-            'name': (msg_dict.get('subject') or '').strip() or self.env._("No Subject"),
+            # one line: a subject may hold line breaks and tabs (encoded-words, folding)
+            'name': ' '.join((msg_dict.get('subject') or '').split()) or self.env._("No Subject"),
             'description': msg_dict.get('body'),
             'channel': 'email',
         }

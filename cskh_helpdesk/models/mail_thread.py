@@ -99,9 +99,10 @@ class MailThread(models.AbstractModel):
     @api.model
     def _message_route_process(self, message, message_dict, routes):
         """Mail routed to helpdesk tickets only: its text body read leniently. Mail routed to
-        tickets: the tickets learn what only the gateway sees (sent by a machine? replying
-        to the ticket's emails?) through the context, see ``cskh.ticket._mail_gateway_context``.
-        Other mail: exactly the mail module's processing."""
+        tickets: no NUL character in its values (``_message_parse_drop_nul``), and the tickets
+        learn what only the gateway sees (sent by a machine? replying to the ticket's emails?)
+        through the context, see ``cskh.ticket._mail_gateway_context``. Other mail: exactly
+        the mail module's processing."""
         payload_error = message_dict.pop(PAYLOAD_ERROR_KEY, None)
         ticket_routes = [route for route in routes or () if route[0] == 'cskh.ticket']
         only_tickets = bool(ticket_routes) and len(ticket_routes) == len(routes)
@@ -110,9 +111,34 @@ class MailThread(models.AbstractModel):
         if only_tickets:
             message_dict.update(self._message_parse_ticket_body(message, message_dict, payload_error))
         if ticket_routes:
+            message_dict.update(self._message_parse_drop_nul(message_dict))
             self = self.with_context(
                 **self.env['cskh.ticket']._mail_gateway_context(message, message_dict, ticket_routes))
         return super()._message_route_process(message, message_dict, routes)
+
+    @api.model
+    def _message_parse_drop_nul(self, message_dict):
+        """Values of ``message_dict`` without the NUL characters PostgreSQL cannot store,
+        which an encoded-word of a header or an attachment's name may hold (broken mailers,
+        spam): kept, they stop the ticket's creation and the bounce about it. Attachments
+        keep their bytes."""
+        values = {}
+        for key, value in message_dict.items():
+            if isinstance(value, str) and '\x00' in value:
+                values[key] = value.replace('\x00', '')
+        attachments = message_dict.get('attachments') or []
+        if any(isinstance(attachment[0], str) and '\x00' in attachment[0] for attachment in attachments):
+            values['attachments'] = [self._message_parse_drop_nul_name(attachment) for attachment in attachments]
+        return values
+
+    @api.model
+    def _message_parse_drop_nul_name(self, attachment):
+        """``attachment`` (name, content[, info]) without NUL in its name."""
+        name = attachment[0]
+        if not isinstance(name, str) or '\x00' not in name:
+            return attachment
+        name = name.replace('\x00', '')
+        return attachment._replace(fname=name) if hasattr(attachment, '_replace') else (name, *attachment[1:])
 
     @api.model
     def _message_parse_ticket_body(self, message, message_dict, payload_error=None):
