@@ -1,6 +1,6 @@
 {
     'name': 'CSKH Helpdesk',
-    'version': '19.0.1.8.5',
+    'version': '19.0.1.8.6',
     'category': 'Services/Helpdesk',
     'sequence': 50,
     'summary': 'Customer care desk: tickets, teams, SLA in working hours, surveys, CRM links',

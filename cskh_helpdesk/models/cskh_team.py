@@ -112,7 +112,8 @@ class CskhTeam(models.Model):
     add_cc_followers = fields.Boolean(
         "Add CC as Followers", default=True,
         help="People in copy of the customer's emails follow the ticket and receive the answers. "
-             "Only for replies to the ticket's emails and new tickets, never for automatic emails.")
+             "Only for replies to the ticket's emails and new tickets, never for automatic emails, "
+             "and at most 10 people: a mail with more in copy adds nobody.")
     reopen_on_reply = fields.Boolean(
         "Reopen on Customer Reply", default=True,
         help="A customer's reply to the emails of a closed ticket moves it back to the first open stage. "

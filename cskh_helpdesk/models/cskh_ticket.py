@@ -824,6 +824,8 @@ class CskhTicket(models.Model):
     _SUBJECT_NUMBER_RE = re.compile(r'\[([^\[\]\s]{3,64})\]')
     # local parts of addresses that only ever send automatic mail
     _AUTOMATIC_LOCALPARTS = {'mailer-daemon', 'postmaster'}
+    # at most this many people in copy of a mail become followers (``_add_cc_followers``)
+    _CC_FOLLOWERS_MAX = 10
 
     def _creation_subtype(self):
         # not env.ref(): its existence check costs a query per incoming email (pinned by
@@ -1186,13 +1188,17 @@ class CskhTicket(models.Model):
         return partner
 
     def _add_cc_followers(self, msg_dict):
-        """Make the people in copy follow the ticket, when the team asks for it."""
+        """Make the people in copy follow the ticket, when the team asks for it. A mail
+        with more than ``_CC_FOLLOWERS_MAX`` addresses in copy adds nobody: a mailing list,
+        or someone having the agents' answers sent to a crowd. Its Cc stays on the ticket
+        (``email_cc``), for the agent to answer whom he chooses."""
         cc_emails = tools.email_split(msg_dict.get('cc') or '')
+        if not cc_emails or len({tools.email_normalize(email) for email in cc_emails}) > self._CC_FOLLOWERS_MAX:
+            return
         for ticket in self.filtered(lambda t: t.team_id.add_cc_followers):
-            if cc_emails:
-                partners = ticket._partner_find_from_emails_single(
-                    cc_emails, no_create=not ticket.team_id.create_partner)
-                ticket.message_subscribe(partners.filtered(lambda p: p.active).ids)
+            partners = ticket._partner_find_from_emails_single(
+                cc_emails, no_create=not ticket.team_id.create_partner)
+            ticket.message_subscribe(partners.filtered(lambda p: p.active).ids)
 
     def _is_customer_message(self, msg_dict):
         """Whether the incoming mail comes from outside the company (not an internal user)."""

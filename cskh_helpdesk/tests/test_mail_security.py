@@ -119,6 +119,24 @@ class TestMailThreadingTrust(CskhMailTrustCommon):
         self.assertEqual(self.ticket.agent_reply_count, 1)
         self.assertTrue(self.ticket.date_first_response)
 
+    def test_crowd_in_copy_is_not_subscribed(self):
+        """A mail with more than 10 addresses in copy subscribes none of them, new ticket or
+        reply to our emails: the agents' answers would go to the whole crowd (a mailing list,
+        or a sender using the helpdesk to mail strangers). The Cc stays on the ticket."""
+        crowd = ', '.join(f'nguoi{index}@crowd.example' for index in range(11))
+        created = self._send(self.attacker_email, 'Khuyến mãi lớn', cc=crowd)
+        self.assertEqual(len(created), 1)
+        self.assertFalse(created.message_partner_ids.filtered(lambda p: 'crowd.example' in p.email))
+        self.assertIn('nguoi10@crowd.example', created.email_cc)
+        self._send(self.customer.email, 'Re: Chào anh', cc=crowd, headers={'In-Reply-To': self.answer.message_id})
+        self.assertTrue(self._incoming(self.ticket, 'Re: Chào anh'))
+        self.assertFalse(self.ticket.message_partner_ids.filtered(lambda p: 'crowd.example' in p.email))
+        # ten are colleagues in copy: they follow (the same address twice counts once)
+        team = ', '.join(f'nguoi{index}@crowd.example' for index in range(10))
+        self._send(self.customer.email, 'Re: Chào anh lần nữa', cc=f'{team}, NGUOI0@crowd.example',
+                   headers={'In-Reply-To': self.answer.message_id})
+        self.assertEqual(len(self.ticket.message_partner_ids.filtered(lambda p: 'crowd.example' in p.email)), 10)
+
     def test_references_to_another_document_prove_nothing(self):
         """Headers prove the thread they reply to only: a reply to a mail of another document
         (here the customer's contact), sent to the alias with the ticket number in its subject,
