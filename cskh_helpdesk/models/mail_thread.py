@@ -1,4 +1,5 @@
 import codecs
+import email.message
 import email.policy
 import logging
 from email.parser import BytesHeaderParser
@@ -14,6 +15,9 @@ UTF8_MISLABELS = {'us-ascii', 'ascii', 'iso-8859-1', 'latin-1', 'latin1', 'windo
                   'windows-1258', 'cp1258'}
 # at most this much of the raw text of a mail whose MIME structure is broken becomes its body
 RAW_TEXT_LIMIT = 256 * 1024
+# mails attached to a mail (forwards of forwards) are kept this many levels deep; Python
+# serializes them recursively when they are stored as attachments
+ATTACHED_MAIL_MAX_DEPTH = 50
 # message_dict key carrying a parsing error from message_parse to _message_route_process
 PAYLOAD_ERROR_KEY = 'cskh_payload_error'
 # first key of the two-key PostgreSQL advisory locks the add-on takes on incoming
@@ -99,10 +103,11 @@ class MailThread(models.AbstractModel):
     @api.model
     def _message_route_process(self, message, message_dict, routes):
         """Mail routed to helpdesk tickets only: its text body read leniently. Mail routed to
-        tickets: no NUL character in its values (``_message_parse_drop_nul``), and the tickets
-        learn what only the gateway sees (sent by a machine? replying to the ticket's emails?)
-        through the context, see ``cskh.ticket._mail_gateway_context``. Other mail: exactly
-        the mail module's processing."""
+        tickets: no NUL character in its values (``_message_parse_drop_nul``), no mail
+        attached hundreds of levels deep (``_message_parse_cut_attached_mails``), and the
+        tickets learn what only the gateway sees (sent by a machine? replying to the ticket's
+        emails?) through the context, see ``cskh.ticket._mail_gateway_context``. Other mail:
+        exactly the mail module's processing."""
         payload_error = message_dict.pop(PAYLOAD_ERROR_KEY, None)
         ticket_routes = [route for route in routes or () if route[0] == 'cskh.ticket']
         only_tickets = bool(ticket_routes) and len(ticket_routes) == len(routes)
@@ -112,6 +117,7 @@ class MailThread(models.AbstractModel):
             message_dict.update(self._message_parse_ticket_body(message, message_dict, payload_error))
         if ticket_routes:
             message_dict.update(self._message_parse_drop_nul(message_dict))
+            self._message_parse_cut_attached_mails(message_dict)
             self = self.with_context(
                 **self.env['cskh.ticket']._mail_gateway_context(message, message_dict, ticket_routes))
         return super()._message_route_process(message, message_dict, routes)
@@ -139,6 +145,33 @@ class MailThread(models.AbstractModel):
             return attachment
         name = name.replace('\x00', '')
         return attachment._replace(fname=name) if hasattr(attachment, '_replace') else (name, *attachment[1:])
+
+    @api.model
+    def _message_parse_cut_attached_mails(self, message_dict):
+        """Cut the mails attached to the mail (``message/rfc822`` parts, kept as attachments)
+        at ``ATTACHED_MAIL_MAX_DEPTH`` levels of nesting: stored, they are serialized
+        recursively, and a mail nested some hundreds of levels deep (never a real chain of
+        forwards) would stop the ticket's message. The cut part says so; the rest is kept."""
+        for attachment in message_dict.get('attachments') or []:
+            content = attachment[1] if len(attachment) > 1 else None
+            if not isinstance(content, email.message.Message):
+                continue
+            parts, cut = [(content, 0)], False
+            while parts:  # not recursive, for the same reason
+                part, depth = parts.pop()
+                if not part.is_multipart():
+                    continue
+                if depth < ATTACHED_MAIL_MAX_DEPTH:
+                    parts.extend((subpart, depth + 1) for subpart in part.get_payload())
+                    continue
+                for header in ('Content-Type', 'Content-Transfer-Encoding'):
+                    del part[header]
+                part.set_payload(f"[Cut by the helpdesk: mails nested more than {ATTACHED_MAIL_MAX_DEPTH} "
+                                 "levels deep are not kept.]", 'utf-8')
+                cut = True
+            if cut:
+                _logger.warning("Mail %s: its attachment %s holds mails nested more than %s levels deep, cut there",
+                                message_dict.get('message_id'), attachment[0], ATTACHED_MAIL_MAX_DEPTH)
 
     @api.model
     def _message_parse_ticket_body(self, message, message_dict, payload_error=None):

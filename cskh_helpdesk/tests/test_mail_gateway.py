@@ -282,6 +282,30 @@ class TestMailBadInput(CskhMailCommon):
         self.assertEqual(message.attachment_ids.mapped('name'), ['log.txt'])
         self.assertEqual(message.attachment_ids.raw, b'error 42')
 
+    @mute_logger('odoo.addons.cskh_helpdesk.models.mail_thread')
+    def test_forwards_nested_hundreds_of_levels(self):
+        """Forwards of forwards are kept as one attachment, serialized recursively by Python:
+        nested 300 levels deep (a crafted mail), they are cut at 50 and the ticket is made."""
+        forward = 'From: goc@example.vn\r\nSubject: Thư gốc\r\n\r\nNội dung gốc'
+        for level in range(300):
+            forward = (f'From: chuyen{level}@example.vn\r\nSubject: Fwd {level}\r\n'
+                       f'Content-Type: message/rfc822\r\n\r\n{forward}')
+        raw = (
+            f'From: binh.fwd@example.vn\r\nTo: {self.alias_email}\r\nSubject: Chuyển tiếp\r\n'
+            f'Message-Id: {make_msgid(domain="client.example.vn")}\r\nMIME-Version: 1.0\r\n'
+            f'Content-Type: multipart/mixed; boundary="fwd"\r\n\r\n'
+            f'--fwd\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nXem thư chuyển tiếp.\r\n'
+            f'--fwd\r\nContent-Type: message/rfc822\r\n\r\n{forward}\r\n--fwd--\r\n').encode()
+        ticket = self._process(raw)
+        self.assertEqual(ticket.name, 'Chuyển tiếp')
+        message = ticket.message_ids.filtered(lambda m: m.message_type == 'email')
+        self.assertIn('Xem thư chuyển tiếp', message.body)
+        attached = message.attachment_ids.filtered(lambda a: b'Fwd 299' in a.raw)
+        self.assertEqual(len(attached), 1, "the forwards are kept, down to the cut")
+        self.assertIn(b'Fwd 250', attached.raw)
+        self.assertNotIn(b'Fwd 248', attached.raw)
+        self.assertIn(base64.b64encode(b'[Cut by the hel'), attached.raw, "the cut says so")
+
     def test_rfc2047_vietnamese_subject_and_quoted_printable(self):
         # encoded-word headers and a quoted-printable body, built by the email package
         message = MIMEMultipart('alternative')
