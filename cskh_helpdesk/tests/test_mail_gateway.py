@@ -254,33 +254,37 @@ class TestMailBadInput(CskhMailCommon):
         self.assertEqual(ticket.partner_email, 'khong.ten@example.vn')
         self.assertTrue(ticket.partner_id)
 
+    def _raw_mixed(self, headers, parts):
+        """A raw multipart/mixed mail to the team's alias: ``headers`` (its From and Subject
+        lines, as sent), then ``parts`` (each its header lines, a blank line and its body)."""
+        return (
+            f'{headers}To: {self.alias_email}\r\nMessage-Id: {make_msgid(domain="client.example.vn")}\r\n'
+            'MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="mixed"\r\n\r\n'
+            + ''.join(f'--mixed\r\n{part}\r\n' for part in parts) + '--mixed--\r\n').encode()
+
     def test_nul_characters_in_headers_and_attachment_names(self):
         """PostgreSQL stores no NUL character: one hidden in an encoded-word of the Subject,
         of the sender's name or of an attachment's name (broken mailers, spam) would stop the
         ticket's creation, then the bounce the gateway sends about it. They are dropped."""
-        boundary = 'nul-boundary'
-        raw = (
-            f'From: =?utf-8?q?Tr=E1=BA=A7n=00_B=C3=ACnh?= <binh.nul@example.vn>\r\nTo: {self.alias_email}\r\n'
-            f'Subject: =?utf-8?q?L=E1=BB=97i=00_=C4=91=C4=83ng_nh=E1=BA=ADp?=\r\n'
-            f'Message-Id: {make_msgid(domain="client.example.vn")}\r\nMIME-Version: 1.0\r\n'
-            f'Content-Type: multipart/mixed; boundary="{boundary}"\r\n\r\n'
-            f'--{boundary}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nT\u00f4i qu\u00ean m\u1eadt kh\u1ea9u.\r\n'
-            f'--{boundary}\r\nContent-Type: text/plain; name="=?utf-8?q?log=00.txt?="\r\n'
-            f'Content-Disposition: attachment; filename="=?utf-8?q?log=00.txt?="\r\n\r\nerror 42\r\n'
-            f'--{boundary}--\r\n').encode()
-        ticket = self._process(raw)
+        ticket = self._process(self._raw_mixed(
+            'From: =?utf-8?q?Tr=E1=BA=A7n=00_B=C3=ACnh?= <binh.nul@example.vn>\r\n'
+            'Subject: =?utf-8?q?L=E1=BB=97i=00_=C4=91=C4=83ng_nh=E1=BA=ADp?=\r\n', [
+                'Content-Type: text/plain; charset=utf-8\r\n\r\nTôi quên mật khẩu.',
+                'Content-Type: text/plain; name="=?utf-8?q?log=00.txt?="\r\n'
+                'Content-Disposition: attachment; filename="=?utf-8?q?log=00.txt?="\r\n\r\nerror 42',
+            ]))
         self.assertEqual(ticket.name, 'Lỗi đăng nhập')
         self.assertEqual(ticket.partner_id.name, 'Trần Bình')
         self.assertEqual(ticket.partner_email, 'binh.nul@example.vn')
         message = ticket.message_ids.filtered(lambda m: m.message_type == 'email')
         self.assertEqual(message.subject, 'Lỗi đăng nhập')
+        self.assertIn('quên mật khẩu', message.body)
+        self.assertEqual(message.attachment_ids.mapped('name'), ['log.txt'])
+        self.assertEqual(message.attachment_ids.raw, b'error 42')
         # line breaks and tabs in the subject: the ticket's name is one line
         ticket = self._process(self._mail(subject='=?utf-8?q?L=E1=BB=97i=0D=0ABcc:_x@example.vn=09g=E1=BA=A5p?=',
                                           email_from='crlf@example.vn'))
         self.assertEqual(ticket.name, 'Lỗi Bcc: x@example.vn gấp')
-        self.assertIn('quên mật khẩu', message.body)
-        self.assertEqual(message.attachment_ids.mapped('name'), ['log.txt'])
-        self.assertEqual(message.attachment_ids.raw, b'error 42')
 
     @mute_logger('odoo.addons.cskh_helpdesk.models.mail_thread')
     def test_forwards_nested_hundreds_of_levels(self):
@@ -290,13 +294,10 @@ class TestMailBadInput(CskhMailCommon):
         for level in range(300):
             forward = (f'From: chuyen{level}@example.vn\r\nSubject: Fwd {level}\r\n'
                        f'Content-Type: message/rfc822\r\n\r\n{forward}')
-        raw = (
-            f'From: binh.fwd@example.vn\r\nTo: {self.alias_email}\r\nSubject: Chuyển tiếp\r\n'
-            f'Message-Id: {make_msgid(domain="client.example.vn")}\r\nMIME-Version: 1.0\r\n'
-            f'Content-Type: multipart/mixed; boundary="fwd"\r\n\r\n'
-            f'--fwd\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nXem thư chuyển tiếp.\r\n'
-            f'--fwd\r\nContent-Type: message/rfc822\r\n\r\n{forward}\r\n--fwd--\r\n').encode()
-        ticket = self._process(raw)
+        ticket = self._process(self._raw_mixed('From: binh.fwd@example.vn\r\nSubject: Chuyển tiếp\r\n', [
+            'Content-Type: text/plain; charset=utf-8\r\n\r\nXem thư chuyển tiếp.',
+            f'Content-Type: message/rfc822\r\n\r\n{forward}',
+        ]))
         self.assertEqual(ticket.name, 'Chuyển tiếp')
         message = ticket.message_ids.filtered(lambda m: m.message_type == 'email')
         self.assertIn('Xem thư chuyển tiếp', message.body)
