@@ -5,8 +5,8 @@ import logging
 from email.parser import BytesHeaderParser
 from xmlrpc import client as xmlrpclib
 
-from odoo import api, models
-from odoo.tools.mail import append_content_to_html
+from odoo import api, models, tools
+from odoo.tools.mail import append_content_to_html, unfold_references
 
 _logger = logging.getLogger(__name__)
 
@@ -44,26 +44,91 @@ class MailThread(models.AbstractModel):
                         thread_id=None):
         """The mail module's processing, made exactly once per Message-Id: a mail delivered
         twice at the same moment (an MTA retrying after a timeout while the first delivery
-        still runs, two fetchmail servers) is processed once, see ``_message_lock_processed``."""
+        still runs, two fetchmail servers) is processed once, see ``_message_lock_processed``.
+
+        A mail that Python's parser cannot read (nested too deeply) is processed again as
+        text (``_message_flatten_unparsable``) when it goes to helpdesk tickets only; to
+        anything else it fails as it does without the add-on."""
         message_id = self._message_process_message_id(message)
         if message_id and self._message_lock_processed(message_id):
             _logger.info('Ignored mail with Message-Id %s: delivered again while or after it was processed',
                          message_id)
             return False
-        return super().message_process(
-            model, message, custom_values=custom_values, save_original=save_original,
-            strip_attachments=strip_attachments, thread_id=thread_id)
+        try:
+            return super().message_process(
+                model, message, custom_values=custom_values, save_original=save_original,
+                strip_attachments=strip_attachments, thread_id=thread_id)
+        except RecursionError as error:
+            flat = self._message_flatten_unparsable(message)
+            if flat is None:
+                raise
+            # routed to tickets only, it becomes a ticket; else the error stands (_message_route_process)
+            _logger.warning("Mail %s: nested too deeply for Python's parser, read as text", message_id)
+            return super(MailThread, self.with_context(cskh_mail_unparsable=error)).message_process(
+                model, flat, custom_values=custom_values, save_original=save_original,
+                strip_attachments=strip_attachments, thread_id=thread_id)
+
+    @api.model
+    def _message_raw_bytes(self, message):
+        """The bytes of a raw incoming mail, as ``message_process`` receives it."""
+        if isinstance(message, xmlrpclib.Binary):
+            message = bytes(message.data)
+        if isinstance(message, str):
+            message = message.encode('utf-8')
+        return message
 
     @api.model
     def _message_process_message_id(self, message):
         """The Message-Id of a raw incoming mail as ``message_parse`` reads it, from its
         header only (the body is parsed once, by the mail module)."""
-        if isinstance(message, xmlrpclib.Binary):
-            message = bytes(message.data)
-        if isinstance(message, str):
-            message = message.encode('utf-8')
-        headers = BytesHeaderParser(policy=email.policy.SMTP).parsebytes(message)
+        headers = BytesHeaderParser(policy=email.policy.SMTP).parsebytes(self._message_raw_bytes(message))
         return str(headers.get('Message-Id') or '').strip()
+
+    @api.model
+    def _message_may_go_to_tickets(self, headers):
+        """Whether a mail of these headers is sent to a helpdesk alias or replies to a
+        ticket's message: only such a mail is routed again once made readable, so that
+        routing (and the bounces it may send) never runs for another app's mail that the
+        mail module would have refused unread."""
+        recipients = tools.email_split(','.join(
+            str(headers.get(name) or '') for name in ('To', 'Cc', 'Delivered-To', 'X-Original-To')))
+        normalized = [email for email in map(tools.email_normalize, recipients) if email]
+        if normalized and self.env['mail.alias'].sudo().search_count([
+                ('alias_model_id.model', '=', 'cskh.ticket'), ('alias_full_name', 'in', normalized)], limit=1):
+            return True
+        replied = unfold_references(f"{headers.get('In-Reply-To') or ''} {headers.get('References') or ''}")
+        return bool(replied) and bool(self.env['mail.message'].sudo().search_count([
+            ('model', '=', 'cskh.ticket'), ('message_id', 'in', replied)], limit=1))
+
+    @api.model
+    def _message_parses(self, raw):
+        """Whether Python's parser reads the raw mail ``raw`` without exceeding its
+        recursion limit."""
+        try:
+            email.message_from_bytes(raw, policy=email.policy.SMTP)
+        except RecursionError:
+            return False
+        return True
+
+    @api.model
+    def _message_flatten_unparsable(self, message):
+        """A raw mail that Python's parser cannot read (MIME parts nested deeper than its
+        recursion limit, a crafted mail), made readable: its headers, and its raw text as a
+        plain text body, up to ``RAW_TEXT_LIMIT``. None when the mail parses (the error came
+        from elsewhere) or does not go to tickets."""
+        raw = self._message_raw_bytes(message)
+        if self._message_parses(raw):
+            return None
+        headers = BytesHeaderParser(policy=email.policy.SMTP).parsebytes(raw)
+        if not self._message_may_go_to_tickets(headers):
+            return None
+        flat = email.message.EmailMessage(policy=email.policy.SMTP)
+        for name, value in headers.raw_items():
+            if name.lower() not in ('content-type', 'content-transfer-encoding', 'mime-version'):
+                flat.set_raw(name, value)
+        body = raw.replace(b'\r\n', b'\n').partition(b'\n\n')[2]
+        flat.set_content(body[:RAW_TEXT_LIMIT].decode('utf-8', errors='replace'))
+        return flat.as_bytes()
 
     @api.model
     def _message_lock_processed(self, message_id):
@@ -113,6 +178,9 @@ class MailThread(models.AbstractModel):
         only_tickets = bool(ticket_routes) and len(ticket_routes) == len(routes)
         if payload_error and not only_tickets:
             raise payload_error[0]
+        unparsable = self.env.context.get('cskh_mail_unparsable')
+        if unparsable and not only_tickets:
+            raise unparsable  # the mail module's own failure, see message_process
         if only_tickets:
             message_dict.update(self._message_parse_ticket_body(message, message_dict, payload_error))
         if ticket_routes:

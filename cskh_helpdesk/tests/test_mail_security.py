@@ -6,6 +6,7 @@ mailgate script would hand them over, From headers forged as an attacker would.
 import base64
 
 from odoo.tests import tagged
+from odoo.tools import mute_logger
 
 from .common import CskhMailCommon, CskhMailTrustCommon
 
@@ -264,6 +265,27 @@ class TestMailParsingScope(CskhMailCommon):
         ticket = self._process(self._raw('text/plain; charset="x-unknown-charset"', 'Đổi trả',
                                          'Ticket charset'))
         self.assertIn('Đổi trả', ticket.description)
+
+    @mute_logger('odoo.addons.cskh_helpdesk.models.mail_thread')
+    def test_mail_nested_beyond_the_parser_only_for_tickets(self):
+        """MIME parts nested 1,500 levels deep stop Python's parser before Odoo routes the
+        mail: to the helpdesk it becomes a ticket with its raw text, to another app it
+        fails as it does without the add-on."""
+        def nested(subject, to=None):
+            opening = ''.join(f'--b{level}\r\nContent-Type: multipart/mixed; boundary="b{level + 1}"\r\n\r\n'
+                              for level in range(1500))
+            closing = ''.join(f'--b{level}--\r\n' for level in reversed(range(1501)))
+            return self._raw('multipart/mixed; boundary="b0"',
+                             f'{opening}--b1500\r\nContent-Type: text/plain\r\n\r\nNoi dung sau\r\n{closing}',
+                             subject, to=to)
+        with self.mock_mail_gateway(), self.assertRaises(RecursionError):
+            self.env['mail.thread'].message_process('crm.lead', nested('Lead nested', to='sales@elsewhere.example'))
+        self.assertFalse(self.env['crm.lead'].search([('name', '=', 'Lead nested')]))
+        ticket = self._process(nested('Ticket nested'))
+        self.assertEqual(ticket.name, 'Ticket nested')
+        self.assertEqual(ticket.partner_email, 'khach@example.vn')
+        self.assertIn('Noi dung sau', ticket.description)
+        self.assertIn('Noi dung sau', str(ticket.message_ids.filtered(lambda m: m.message_type == 'email').body))
 
     def test_raw_text_fallback_capped(self):
         """The text of a multipart whose boundaries are wrong is kept, up to 256 kB."""
