@@ -53,13 +53,9 @@ class CskhAutoReply(models.Model):
         self.ensure_one()
         return [kw for kw in (normalize_text(part) for part in (self.keywords or '').split(',')) if kw]
 
-    def _match_text(self, normalized_text):
-        """Whether one of the keywords appears as whole words in ``normalized_text``."""
-        self.ensure_one()
-        return self._match_keywords(self._get_keywords(), normalized_text)
-
     @api.model
     def _match_keywords(self, keywords, normalized_text):
+        """Whether one of ``keywords`` (normalized) appears as whole words in ``normalized_text``."""
         return any(
             re.search(r'(?<!\w)' + re.escape(keyword) + r'(?!\w)', normalized_text)
             for keyword in keywords)

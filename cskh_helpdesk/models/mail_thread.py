@@ -5,7 +5,7 @@ import logging
 from email.parser import BytesHeaderParser
 from xmlrpc import client as xmlrpclib
 
-from odoo import api, models, tools
+from odoo import api, models
 from odoo.tools.mail import append_content_to_html, unfold_references
 
 _logger = logging.getLogger(__name__)
@@ -90,11 +90,9 @@ class MailThread(models.AbstractModel):
         ticket's message: only such a mail is routed again once made readable, so that
         routing (and the bounces it may send) never runs for another app's mail that the
         mail module would have refused unread."""
-        recipients = tools.email_split(','.join(
-            str(headers.get(name) or '') for name in ('To', 'Cc', 'Delivered-To', 'X-Original-To')))
-        normalized = [email for email in map(tools.email_normalize, recipients) if email]
-        if normalized and self.env['mail.alias'].sudo().search_count([
-                ('alias_model_id.model', '=', 'cskh.ticket'), ('alias_full_name', 'in', normalized)], limit=1):
+        if self.env['cskh.ticket']._get_team_from_recipients({
+                'to': str(headers.get('To') or ''), 'cc': str(headers.get('Cc') or ''),
+                'recipients': ','.join(str(headers.get(name) or '') for name in ('Delivered-To', 'X-Original-To'))}):
             return True
         replied = unfold_references(f"{headers.get('In-Reply-To') or ''} {headers.get('References') or ''}")
         return bool(replied) and bool(self.env['mail.message'].sudo().search_count([
@@ -200,19 +198,12 @@ class MailThread(models.AbstractModel):
         for key, value in message_dict.items():
             if isinstance(value, str) and '\x00' in value:
                 values[key] = value.replace('\x00', '')
-        attachments = message_dict.get('attachments') or []
-        if any(isinstance(attachment[0], str) and '\x00' in attachment[0] for attachment in attachments):
-            values['attachments'] = [self._message_parse_drop_nul_name(attachment) for attachment in attachments]
+        attachments = message_dict.get('attachments') or []  # the mail module's _Attachment tuples
+        if any('\x00' in (attachment.fname or '') for attachment in attachments):
+            values['attachments'] = [
+                attachment._replace(fname=attachment.fname.replace('\x00', '')) if attachment.fname else attachment
+                for attachment in attachments]
         return values
-
-    @api.model
-    def _message_parse_drop_nul_name(self, attachment):
-        """``attachment`` (name, content[, info]) without NUL in its name."""
-        name = attachment[0]
-        if not isinstance(name, str) or '\x00' not in name:
-            return attachment
-        name = name.replace('\x00', '')
-        return attachment._replace(fname=name) if hasattr(attachment, '_replace') else (name, *attachment[1:])
 
     @api.model
     def _message_parse_cut_attached_mails(self, message_dict):
